@@ -93,8 +93,8 @@ static unsigned b64_value(unsigned c, enum cu_b64_variant var)
 	unsigned c62 = var == CU_B64_URL ? '-' : '+', c63 = var == CU_B64_URL ? '_' : '/';
 	unsigned up = in_range(c, 'A', 'Z'), lo = in_range(c, 'a', 'z'), di = in_range(c, '0', '9');
 	unsigned s62 = in_range(c, c62, c62), s63 = in_range(c, c63, c63);
-	unsigned v = (up & (c - 'A')) | (lo & (c - 'a' + 26)) | (di & (c - '0' + 52)) |
-		     (s62 & 62) | (s63 & 63);
+	unsigned v = (up & (c - 'A')) | (lo & (c - 'a' + 26)) | (di & (c - '0' + 52)) | (s62 & 62) |
+	             (s63 & 63);
 
 	return (v & 0x3f) | (~(up | lo | di | s62 | s63) & 0x100);
 }
@@ -134,7 +134,7 @@ int cu_b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz, enum cu_
 }
 
 int cu_b64_decode(const char *in, size_t len, uint8_t *out, size_t outsz, size_t *outlen,
-		  enum cu_b64_variant v)
+                  enum cu_b64_variant v)
 {
 	size_t pad = 0, full, rem, o = 0;
 	unsigned bad = 0;

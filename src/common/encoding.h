@@ -34,6 +34,6 @@ int cu_b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz, enum cu_
 
 /* Decode len characters; out gets at most len*3/4 bytes. */
 int cu_b64_decode(const char *in, size_t len, uint8_t *out, size_t outsz, size_t *outlen,
-		  enum cu_b64_variant v);
+                  enum cu_b64_variant v);
 
 #endif

@@ -19,7 +19,8 @@ int cu_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Read all of fd (at most max bytes). */
 int cu_fd_read_all(int fd, size_t max, uint8_t **out, size_t *len);
 
-/* write(2) and read(2) that retry on EINTR and short counts. read_full returns the bytes read (< n only at EOF). */
+/* write(2) and read(2) that retry on EINTR and short counts. read_full returns the bytes read (< n
+ * only at EOF). */
 int cu_write_full(int fd, const void *buf, size_t n);
 int cu_read_full(int fd, void *buf, size_t n, size_t *got);
 

@@ -27,8 +27,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-int64_t cu_time_from_civil(int64_t y, unsigned mon, unsigned d, unsigned h, unsigned mi,
-			   unsigned s)
+int64_t cu_time_from_civil(int64_t y, unsigned mon, unsigned d, unsigned h, unsigned mi, unsigned s)
 {
 	return days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + s;
 }

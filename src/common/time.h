@@ -21,6 +21,6 @@ int cu_time_format(int64_t t, char *out, size_t outsz);
 
 /* Seconds since the epoch of a civil UTC date and time (no range checks). */
 int64_t cu_time_from_civil(int64_t y, unsigned mon, unsigned d, unsigned h, unsigned mi,
-			   unsigned s);
+                           unsigned s);
 
 #endif

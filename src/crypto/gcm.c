@@ -14,8 +14,9 @@ struct cr_gcm {
 
 int cr_gcm_new(const uint8_t *key, size_t keylen, enum cr_dir dir, struct cr_gcm **out)
 {
-	const EVP_CIPHER *c = keylen == 16 ? EVP_aes_128_gcm() : keylen == 32 ? EVP_aes_256_gcm()
-									      : NULL;
+	const EVP_CIPHER *c = keylen == 16   ? EVP_aes_128_gcm()
+	                      : keylen == 32 ? EVP_aes_256_gcm()
+	                                     : NULL;
 	struct cr_gcm *g;
 
 	*out = NULL;
@@ -43,7 +44,7 @@ void cr_gcm_free(struct cr_gcm *g)
 }
 
 int cr_gcm_begin(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const void *aad,
-		 size_t aadlen)
+                 size_t aadlen)
 {
 	int outl;
 
@@ -98,8 +99,8 @@ int cr_gcm_finish_open(struct cr_gcm *g, const uint8_t tag[static CR_GCM_TAG_LEN
 }
 
 int cr_gcm_seal(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const void *aad,
-		size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		uint8_t tag[static CR_GCM_TAG_LEN])
+                size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                uint8_t tag[static CR_GCM_TAG_LEN])
 {
 	int rc = cr_gcm_begin(g, iv, aad, aadlen);
 
@@ -111,8 +112,8 @@ int cr_gcm_seal(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const 
 }
 
 int cr_gcm_open(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const void *aad,
-		size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		const uint8_t tag[static CR_GCM_TAG_LEN])
+                size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                const uint8_t tag[static CR_GCM_TAG_LEN])
 {
 	int rc = cr_gcm_begin(g, iv, aad, aadlen);
 
@@ -126,8 +127,8 @@ int cr_gcm_open(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const 
 }
 
 int cr_aead_seal(const uint8_t *key, size_t keylen, const uint8_t iv[static CR_GCM_IV_LEN],
-		 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		 uint8_t tag[static CR_GCM_TAG_LEN])
+                 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                 uint8_t tag[static CR_GCM_TAG_LEN])
 {
 	struct cr_gcm *g;
 	int rc = cr_gcm_new(key, keylen, CR_ENCRYPT, &g);
@@ -139,8 +140,8 @@ int cr_aead_seal(const uint8_t *key, size_t keylen, const uint8_t iv[static CR_G
 }
 
 int cr_aead_open(const uint8_t *key, size_t keylen, const uint8_t iv[static CR_GCM_IV_LEN],
-		 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		 const uint8_t tag[static CR_GCM_TAG_LEN])
+                 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                 const uint8_t tag[static CR_GCM_TAG_LEN])
 {
 	struct cr_gcm *g;
 	int rc = cr_gcm_new(key, keylen, CR_DECRYPT, &g);

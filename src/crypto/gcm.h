@@ -26,28 +26,28 @@ int cr_gcm_new(const uint8_t *key, size_t keylen, enum cr_dir dir, struct cr_gcm
 void cr_gcm_free(struct cr_gcm *g);
 
 int cr_gcm_seal(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const void *aad,
-		size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		uint8_t tag[static CR_GCM_TAG_LEN]);
+                size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                uint8_t tag[static CR_GCM_TAG_LEN]);
 
 /* CU_EAUTH when the tag does not match; out is wiped then. */
 int cr_gcm_open(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const void *aad,
-		size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		const uint8_t tag[static CR_GCM_TAG_LEN]) __attribute__((warn_unused_result));
+                size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                const uint8_t tag[static CR_GCM_TAG_LEN]) __attribute__((warn_unused_result));
 
 /* Streaming. out of update must hold n bytes (in may equal out). */
 int cr_gcm_begin(struct cr_gcm *g, const uint8_t iv[static CR_GCM_IV_LEN], const void *aad,
-		 size_t aadlen);
+                 size_t aadlen);
 int cr_gcm_update(struct cr_gcm *g, const uint8_t *in, size_t n, uint8_t *out);
 int cr_gcm_finish_seal(struct cr_gcm *g, uint8_t tag[static CR_GCM_TAG_LEN]);
 int cr_gcm_finish_open(struct cr_gcm *g, const uint8_t tag[static CR_GCM_TAG_LEN])
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* One-shot helpers that set up and free a context. */
 int cr_aead_seal(const uint8_t *key, size_t keylen, const uint8_t iv[static CR_GCM_IV_LEN],
-		 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		 uint8_t tag[static CR_GCM_TAG_LEN]);
+                 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                 uint8_t tag[static CR_GCM_TAG_LEN]);
 int cr_aead_open(const uint8_t *key, size_t keylen, const uint8_t iv[static CR_GCM_IV_LEN],
-		 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
-		 const uint8_t tag[static CR_GCM_TAG_LEN]) __attribute__((warn_unused_result));
+                 const void *aad, size_t aadlen, const uint8_t *in, size_t n, uint8_t *out,
+                 const uint8_t tag[static CR_GCM_TAG_LEN]) __attribute__((warn_unused_result));
 
 #endif

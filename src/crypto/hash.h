@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CR_SHA256_LEN 32
-#define CR_SHA384_LEN 48
+#define CR_SHA256_LEN   32
+#define CR_SHA384_LEN   48
 #define CR_HASH_MAX_LEN 64
 
 enum cr_hash_alg { CR_SHA256, CR_SHA384, CR_SHA512 };

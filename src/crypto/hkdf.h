@@ -9,6 +9,6 @@
 
 /* Extract-then-expand: outlen bytes of key material into out. salt may be NULL. */
 int cr_hkdf(enum cr_hash_alg alg, const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
-	    size_t saltlen, const void *info, size_t infolen, uint8_t *out, size_t outlen);
+            size_t saltlen, const void *info, size_t infolen, uint8_t *out, size_t outlen);
 
 #endif

@@ -21,21 +21,21 @@ static const char *digest_name(enum cr_hash_alg alg)
 }
 
 int cr_hmac(enum cr_hash_alg alg, const uint8_t *key, size_t keylen, const void *data, size_t n,
-	    uint8_t *out)
+            uint8_t *out)
 {
 	const char *name = digest_name(alg);
 	size_t outlen = 0;
 
 	if (!name)
 		return CU_EINVAL;
-	if (!EVP_Q_mac(NULL, "HMAC", NULL, name, NULL, key, keylen, data, n, out,
-		       cr_hash_len(alg), &outlen))
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, name, NULL, key, keylen, data, n, out, cr_hash_len(alg),
+	               &outlen))
 		return CU_ECRYPTO;
 	return 0;
 }
 
 int cr_hmac_verify(enum cr_hash_alg alg, const uint8_t *key, size_t keylen, const void *data,
-		   size_t n, const uint8_t *tag, size_t taglen)
+                   size_t n, const uint8_t *tag, size_t taglen)
 {
 	uint8_t mac[CR_HASH_MAX_LEN];
 	int rc = cr_hmac(alg, key, keylen, data, n, mac);

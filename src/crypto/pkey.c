@@ -51,7 +51,7 @@ enum cr_key_type cr_pkey_type(const EVP_PKEY *k)
 		return CR_KEY_ED25519;
 	if (!EVP_PKEY_is_a(k, "EC") ||
 	    !EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-					    &glen))
+	                                    &glen))
 		return CR_KEY_NONE;
 	if (!strcmp(group, "prime256v1") || !strcmp(group, "P-256"))
 		return CR_KEY_P256;
@@ -126,7 +126,7 @@ int cr_pkey_to_pem(EVP_PKEY *k, int is_private, char **out, size_t *len)
 	if (!bio)
 		return CU_ENOMEM;
 	ok = is_private ? PEM_write_bio_PKCS8PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL)
-			: PEM_write_bio_PUBKEY(bio, k);
+	                : PEM_write_bio_PUBKEY(bio, k);
 	n = BIO_get_mem_data(bio, &data);
 	if (ok && n > 0) {
 		rc = CU_ENOMEM;
@@ -175,7 +175,7 @@ int cr_pkey_from_ec_xy(enum cr_key_type t, const uint8_t *xy, size_t len, EVP_PK
 	point[0] = 0x04;
 	memcpy(point + 1, xy, len);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     t == CR_KEY_P256 ? "P-256" : "P-384", 0);
+	                                             t == CR_KEY_P256 ? "P-256" : "P-384", 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, len + 1);
 	params[2] = OSSL_PARAM_construct_end();
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);

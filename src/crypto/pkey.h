@@ -32,7 +32,8 @@ int cr_pkey_generate(enum cr_key_type t, EVP_PKEY **out);
 /* Parse a PEM private key (PKCS#8 or traditional) or public key (SubjectPublicKeyInfo). */
 int cr_pkey_from_pem(const void *pem, size_t len, int is_private, EVP_PKEY **out);
 
-/* PEM of the private key (unencrypted PKCS#8) or of the public key; *out is a NUL-terminated malloc'd string. */
+/* PEM of the private key (unencrypted PKCS#8) or of the public key; *out is a NUL-terminated
+ * malloc'd string. */
 int cr_pkey_to_pem(EVP_PKEY *k, int is_private, char **out, size_t *len);
 
 /* DER SubjectPublicKeyInfo, malloc'd. */
@@ -46,7 +47,7 @@ int cr_sign(EVP_PKEY *k, const void *msg, size_t n, uint8_t *sig, size_t *siglen
 
 /* Verify a raw signature; CU_EAUTH when it does not verify. */
 int cr_verify(EVP_PKEY *k, const void *msg, size_t n, const uint8_t *sig, size_t siglen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Convert between raw r||s (2 * coordlen bytes) and DER ECDSA-Sig-Value. */
 int cr_ecdsa_raw_to_der(const uint8_t *raw, size_t rawlen, uint8_t **der, size_t *derlen);

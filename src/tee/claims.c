@@ -20,15 +20,15 @@ const char *tee_type_name(enum tee_type t)
 }
 
 static const char *const tcb_names[] = {
-	[TEE_TCB_UNKNOWN] = "Unknown",
-	[TEE_TCB_UP_TO_DATE] = "UpToDate",
-	[TEE_TCB_SW_HARDENING_NEEDED] = "SWHardeningNeeded",
-	[TEE_TCB_CONFIGURATION_NEEDED] = "ConfigurationNeeded",
-	[TEE_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED] = "ConfigurationAndSWHardeningNeeded",
-	[TEE_TCB_OUT_OF_DATE] = "OutOfDate",
-	[TEE_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED] = "OutOfDateConfigurationNeeded",
-	[TEE_TCB_REVOKED] = "Revoked",
-	[TEE_TCB_NOT_APPLICABLE] = "NotApplicable",
+    [TEE_TCB_UNKNOWN] = "Unknown",
+    [TEE_TCB_UP_TO_DATE] = "UpToDate",
+    [TEE_TCB_SW_HARDENING_NEEDED] = "SWHardeningNeeded",
+    [TEE_TCB_CONFIGURATION_NEEDED] = "ConfigurationNeeded",
+    [TEE_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED] = "ConfigurationAndSWHardeningNeeded",
+    [TEE_TCB_OUT_OF_DATE] = "OutOfDate",
+    [TEE_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED] = "OutOfDateConfigurationNeeded",
+    [TEE_TCB_REVOKED] = "Revoked",
+    [TEE_TCB_NOT_APPLICABLE] = "NotApplicable",
 };
 
 const char *tee_tcb_status_name(enum tee_tcb_status s)

@@ -42,7 +42,8 @@ struct tee_claims {
 
 	uint8_t measurement[TEE_MEASUREMENT_MAX];
 	size_t measurement_len;
-	uint8_t signer[TEE_SIGNER_MAX]; /* MRSIGNER (SGX), MRSIGNERSEAM/MROWNER (TDX), author key digest (SNP) */
+	uint8_t signer[TEE_SIGNER_MAX]; /* MRSIGNER (SGX), MRSIGNERSEAM/MROWNER (TDX), author key
+	                                   digest (SNP) */
 	size_t signer_len;              /* 0 when the TEE has no signer */
 	uint16_t product_id;            /* ISVPRODID (SGX) */
 	uint32_t security_version;      /* ISVSVN (SGX), guest SVN (SNP), TEE TCB SVN[0] (TDX) */
@@ -66,7 +67,7 @@ struct tee_claims {
 	int64_t tcb_date; /* tcbDate of the matched level (seconds since epoch), 0 if none */
 };
 
-const char *tee_type_name(enum tee_type t);           /* "sgx", "tdx", "sev-snp", "sim", "none" */
+const char *tee_type_name(enum tee_type t);             /* "sgx", "tdx", "sev-snp", "sim", "none" */
 const char *tee_tcb_status_name(enum tee_tcb_status s); /* "UpToDate", ... ; "Unknown" */
 /* Parse a TCB status string as Intel writes it; TEE_TCB_UNKNOWN if not one. */
 enum tee_tcb_status tee_tcb_status_from_name(const char *s);
