@@ -1,3 +1,6 @@
 /* The command groups of `custos`: one line each, CLI_GROUP(name, summary). */
 CLI_GROUP(key, "generate keys for files and signatures")
 CLI_GROUP(file, "encrypt, decrypt and inspect data files")
+CLI_GROUP(evidence, "verify and decode TEE evidence")
+CLI_GROUP(manifest, "create, sign and verify platform manifests")
+CLI_GROUP(wasm, "run WebAssembly modules in the sandboxed interpreter")
