@@ -13,8 +13,9 @@
  * 0x00000000 | i (8 bytes, big endian) and the associated data
  * header | final flag (1 byte), where the flag is 1 on the last chunk only
  * (the STREAM construction). Every chunk but the last holds exactly
- * `chunk size` bytes of plaintext; the last holds 0..chunk size, so an
- * empty file is a header and one 16-byte tag. This detects truncation,
+ * `chunk size` bytes of plaintext; the last holds 1..chunk size (0 only
+ * when the whole file is empty, which is a header and one 16-byte tag), so
+ * that every plaintext has exactly one encoding. This detects truncation,
  * extension, reordering, splicing of chunks between files, and any change of
  * the header. The content digest of an encrypted file is the SHA-256 of all
  * its bytes.

@@ -147,7 +147,7 @@ static int custos_decrypt(const uint8_t *key, int in_fd, struct sink *out,
 	if ((rc = cu_read_full(in_fd, hdr, sizeof(hdr), &got)))
 		return rc;
 	if ((rc = ef_header_parse(hdr, got, &h)))
-		return rc == CU_ETRUNC && ef_detect(hdr, got) ? CU_ETRUNC : rc;
+		return rc;
 	if ((rc = ef_stream_new_decrypt(key, &h, &s)))
 		return rc;
 	rec = (size_t)h.chunk_size + EF_TAG_LEN;

@@ -11,7 +11,7 @@ static const uint8_t teaclave_aad[8];
 /* Size of the Custos encoding of n plaintext bytes in chunks of cs, or 0 on overflow. */
 static size_t custos_size(size_t n, uint32_t cs)
 {
-	size_t chunks = n / cs + 1, tags, total;
+	size_t chunks = n ? n / cs + (n % cs != 0) : 1, tags, total;
 
 	if (__builtin_mul_overflow(chunks, (size_t)EF_TAG_LEN, &tags) ||
 	    __builtin_add_overflow(n, tags, &total) ||
@@ -39,7 +39,7 @@ static int custos_seal_buf(const uint8_t *key, const uint8_t *in, size_t n, uint
 	memcpy(buf, ef_stream_header(s), EF_HEADER_LEN);
 	while (!final) {
 		size_t m = n - off < EF_DEFAULT_CHUNK ? n - off : EF_DEFAULT_CHUNK;
-		final = n - off < EF_DEFAULT_CHUNK;
+		final = n - off <= EF_DEFAULT_CHUNK;
 		if ((rc = ef_stream_seal(s, in + off, m, final, buf + o)))
 			break;
 		off += m;

@@ -29,9 +29,8 @@ int ef_header_parse(const uint8_t *buf, size_t len, struct ef_header *h)
 
 	memset(h, 0, sizeof(*h));
 	cu_reader_init(&r, buf, len);
-	if ((rc = cu_read_bytes(&r, magic, sizeof(magic))))
-		return rc;
-	if (memcmp(magic, EF_MAGIC, EF_MAGIC_LEN) != 0)
+	/* Too short for the magic, or another magic: not a Custos file at all. */
+	if (cu_read_bytes(&r, magic, sizeof(magic)) || memcmp(magic, EF_MAGIC, EF_MAGIC_LEN) != 0)
 		return CU_EFORMAT;
 	if ((rc = cu_read_u8(&r, &h->version)) || (rc = cu_read_u8(&r, &h->algorithm)) ||
 	    (rc = cu_read_u16be(&r, &flags)) || (rc = cu_read_u32be(&r, &h->chunk_size)) ||
@@ -187,6 +186,9 @@ int ef_stream_open(struct ef_stream *s, const uint8_t *in, size_t n, int final, 
 	rc = cr_gcm_open(s->gcm, iv, s->aad, sizeof(s->aad), in, m, out, in + m);
 	if (rc)
 		return rc;
+	/* Only an empty file has an empty chunk: one encoding per plaintext. */
+	if (final && !m && s->index)
+		return CU_EFORMAT;
 	s->index++;
 	s->finished = final;
 	return 0;

@@ -51,14 +51,14 @@ static void test_hex(void **state)
 static const struct {
 	const char *plain, *std, *url;
 } b64_cases[] = {
-	{"", "", ""},
-	{"f", "Zg==", "Zg"},
-	{"fo", "Zm8=", "Zm8"},
-	{"foo", "Zm9v", "Zm9v"},
-	{"foob", "Zm9vYg==", "Zm9vYg"},
-	{"fooba", "Zm9vYmE=", "Zm9vYmE"},
-	{"foobar", "Zm9vYmFy", "Zm9vYmFy"},
-	{"\xfb\xff", "+/8=", "-_8"},
+    {"", "", ""},
+    {"f", "Zg==", "Zg"},
+    {"fo", "Zm8=", "Zm8"},
+    {"foo", "Zm9v", "Zm9v"},
+    {"foob", "Zm9vYg==", "Zm9vYg"},
+    {"fooba", "Zm9vYmE=", "Zm9vYmE"},
+    {"foobar", "Zm9vYmFy", "Zm9vYmFy"},
+    {"\xfb\xff", "+/8=", "-_8"},
 };
 
 static void test_base64(void **state)
@@ -70,22 +70,20 @@ static void test_base64(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(b64_cases) / sizeof(b64_cases[0]); i++) {
 		const char *p = b64_cases[i].plain;
-		assert_int_equal(cu_b64_encode((const uint8_t *)p, strlen(p), enc, sizeof(enc),
-					       CU_B64_STD),
-				 0);
+		assert_int_equal(
+		    cu_b64_encode((const uint8_t *)p, strlen(p), enc, sizeof(enc), CU_B64_STD), 0);
 		assert_string_equal(enc, b64_cases[i].std);
-		assert_int_equal(cu_b64_encode((const uint8_t *)p, strlen(p), enc, sizeof(enc),
-					       CU_B64_URL),
-				 0);
+		assert_int_equal(
+		    cu_b64_encode((const uint8_t *)p, strlen(p), enc, sizeof(enc), CU_B64_URL), 0);
 		assert_string_equal(enc, b64_cases[i].url);
 		assert_int_equal(cu_b64_decode(b64_cases[i].std, strlen(b64_cases[i].std), dec,
-					       sizeof(dec), &n, CU_B64_STD),
-				 0);
+		                               sizeof(dec), &n, CU_B64_STD),
+		                 0);
 		assert_int_equal(n, strlen(p));
 		assert_memory_equal(dec, p, n);
 		assert_int_equal(cu_b64_decode(b64_cases[i].url, strlen(b64_cases[i].url), dec,
-					       sizeof(dec), &n, CU_B64_URL),
-				 0);
+		                               sizeof(dec), &n, CU_B64_URL),
+		                 0);
 		assert_int_equal(n, strlen(p));
 	}
 	/* Malformed: bad length, bad character, non-canonical bits, misplaced padding. */
@@ -147,19 +145,19 @@ static const struct {
 	int rc;
 	int64_t t;
 } time_cases[] = {
-	{"1970-01-01T00:00:00Z", 0, 0},
-	{"2025-07-01T00:00:00Z", 0, 1751328000},
-	{"2025-07-01T02:00:00+02:00", 0, 1751328000},
-	{"2024-02-29T12:30:45.123Z", 0, 1709209845},
-	{"2100-12-31T23:59:59Z", 0, 4133980799},
-	{"2023-02-29T00:00:00Z", CU_EFORMAT, 0},
-	{"2025-13-01T00:00:00Z", CU_EFORMAT, 0},
-	{"2025-07-01T24:00:00Z", CU_EFORMAT, 0},
-	{"2025-07-01T00:00:00", CU_EFORMAT, 0},
-	{"2025-07-01T00:00:00Zjunk", CU_EFORMAT, 0},
-	{"2025-07-01", CU_EFORMAT, 0},
-	{"", CU_EFORMAT, 0},
-	{"2025-07-01T00:00:00.Z", CU_EFORMAT, 0},
+    {"1970-01-01T00:00:00Z", 0, 0},
+    {"2025-07-01T00:00:00Z", 0, 1751328000},
+    {"2025-07-01T02:00:00+02:00", 0, 1751328000},
+    {"2024-02-29T12:30:45.123Z", 0, 1709209845},
+    {"2100-12-31T23:59:59Z", 0, 4133980799},
+    {"2023-02-29T00:00:00Z", CU_EFORMAT, 0},
+    {"2025-13-01T00:00:00Z", CU_EFORMAT, 0},
+    {"2025-07-01T24:00:00Z", CU_EFORMAT, 0},
+    {"2025-07-01T00:00:00", CU_EFORMAT, 0},
+    {"2025-07-01T00:00:00Zjunk", CU_EFORMAT, 0},
+    {"2025-07-01", CU_EFORMAT, 0},
+    {"", CU_EFORMAT, 0},
+    {"2025-07-01T00:00:00.Z", CU_EFORMAT, 0},
 };
 
 static void test_time(void **state)
@@ -180,7 +178,8 @@ static void test_time(void **state)
 
 static void test_json(void **state)
 {
-	static const char deep[] = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]";
+	static const char deep[] =
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]";
 	json_t *j;
 	const char *s;
 	int64_t i;
@@ -262,10 +261,10 @@ static void test_strerror(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hex),	   cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_ct_and_wipe), cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_time),	   cmocka_unit_test(test_json),
-		cmocka_unit_test(test_atomic_file), cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_hex),         cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_ct_and_wipe), cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_time),        cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_atomic_file), cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
