@@ -23,12 +23,15 @@ static const char encrypt_usage[] =
     "  Encrypt IN ('-' for standard input) into OUT with the key in KEYFILE, in the\n"
     "  key's format, and print the content digest (SHA-256 of OUT). For aes-gcm keys\n"
     "  a random 12-byte IV is used unless --iv gives one; the IV and the tag are printed.\n"
-    "  OUT appears only when the whole file was written.\n";
+    "  A regular OUT appears only when the whole file was written. OUT may also be a\n"
+    "  pipe, a device or '-' (standard output; the digest then goes to stderr).\n";
 
 static const char decrypt_usage[] =
     "decrypt --key KEYFILE -i IN -o OUT [--iv HEX] [--json]\n"
     "\n"
-    "  Decrypt IN into OUT. Nothing is written unless the whole file authenticates.\n"
+    "  Decrypt IN into OUT. A regular OUT appears only when the whole file\n"
+    "  authenticates. To a stream (a pipe, a device, '-'), Custos-format chunks are\n"
+    "  written as each authenticates, and a failure means: discard the output.\n"
     "  aes-gcm files need the IV they were encrypted with (--iv).\n";
 
 static const char inspect_usage[] = "inspect FILE [--json]\n"
@@ -88,6 +91,8 @@ static int parse_file_opts(int argc, char **argv, const char *usage, struct file
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->key || !o->in || !o->out)
 		return cli_usage_error("--key, -i and -o are required");
+	if (o->json && !strcmp(o->out, "-"))
+		return cli_usage_error("--json and -o - both want standard output");
 	return 0;
 }
 
@@ -130,39 +135,97 @@ static int open_input(const char *path, uint64_t *size)
 }
 
 /*
- * Run an encryption or decryption from o->in into a temporary beside o->out,
- * renamed over o->out only on success.
+ * Where output goes. A regular file (or a new path) is written to a
+ * temporary beside it and renamed over it only on success. A device, a pipe
+ * or "-" (standard output) cannot be replaced that way: it is written to as
+ * the work goes, which for decryption is safe only in the Custos format,
+ * whose chunks are each authenticated before they are written.
  */
+struct output {
+	struct cu_afile af;
+	int fd;
+	int streamed;
+};
+
+static int output_open(struct output *out, const char *path)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	if (!strcmp(path, "-")) {
+		out->streamed = 1;
+		out->fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		out->streamed = 1;
+		out->fd = open(path, O_WRONLY | O_CLOEXEC);
+		return out->fd < 0 ? -1 : 0;
+	}
+	if (cu_afile_open(&out->af, path, 0600))
+		return -1;
+	out->fd = out->af.fd;
+	return 0;
+}
+
+static int output_close(struct output *out, int ok)
+{
+	if (out->streamed) {
+		if (out->fd != STDOUT_FILENO)
+			close(out->fd);
+		return 0;
+	}
+	if (!ok) {
+		cu_afile_abort(&out->af);
+		return 0;
+	}
+	return cu_afile_commit(&out->af);
+}
+
+/* Run an encryption or decryption from o->in to o->out. */
 static int run_crypt(const struct file_opts *o, const struct ef_key *k, const uint8_t *iv,
                      int encrypt, uint8_t digest[EF_DIGEST_LEN], uint8_t tag[EF_TAG_LEN])
 {
 	struct cli_progress prog;
 	struct ef_io_opts io = {(uint32_t)o->chunk, on_progress, &prog};
-	struct cu_afile af;
+	struct output out;
 	uint64_t size;
 	int in, rc;
 
 	if ((in = open_input(o->in, &size)) < 0)
 		return cli_fail(0, "cannot read %s: %s", o->in, strerror(errno));
-	if ((rc = cu_afile_open(&af, o->out, 0600))) {
+	if (output_open(&out, o->out) != 0) {
 		close(in);
 		return cli_fail(0, "cannot create %s: %s", o->out, strerror(errno));
 	}
+	if (out.streamed && !encrypt && k->format != EF_FORMAT_CUSTOS) {
+		close(in);
+		output_close(&out, 0);
+		return cli_fail(0,
+		                "%s files authenticate only at their end: decrypt them to a "
+		                "regular file, not to a stream",
+		                ef_format_name(k->format));
+	}
 	cli_progress_init(&prog, encrypt ? "encrypting" : "decrypting", size);
 	if (encrypt)
-		rc = ef_encrypt_fd(k->format, k->key, k->key_len, iv, in, af.fd, &io, digest, tag);
+		rc = ef_encrypt_fd(k->format, k->key, k->key_len, iv, in, out.fd, &io, digest, tag);
 	else
-		rc = ef_decrypt_fd(k->format, k->key, k->key_len, iv, in, af.fd, &io);
+		rc = ef_decrypt_fd(k->format, k->key, k->key_len, iv, in, out.fd, &io);
 	cli_progress_done(&prog);
 	close(in);
 	if (rc) {
-		cu_afile_abort(&af);
+		output_close(&out, 0);
 		if (encrypt)
 			return cli_fail(rc, "cannot encrypt %s", o->in);
-		return cli_fail(0, "cannot decrypt %s: %s; nothing was written", o->in,
-		                decrypt_reason(rc));
+		return cli_fail(0, "cannot decrypt %s: %s; %s", o->in, decrypt_reason(rc),
+		                out.streamed ? "discard what was written" : "nothing was written");
 	}
-	if ((rc = cu_afile_commit(&af)))
+	if ((rc = output_close(&out, 1)))
 		return cli_fail(rc, "cannot write %s", o->out);
 	return CLI_EXIT_OK;
 }
@@ -208,11 +271,14 @@ static int print_encrypt_result(const struct file_opts *o, const struct ef_key *
 		cu_hex_encode(tag, EF_TAG_LEN, thex, sizeof(thex));
 	}
 	if (!o->json) {
-		printf("digest: %s\n", dhex);
+		/* With the data on standard output, the result goes to stderr. */
+		FILE *f = strcmp(o->out, "-") ? stdout : stderr;
+		fprintf(f, "digest: %s\n", dhex);
 		if (tc)
-			printf("iv: %s\ntag: %s\n", ivhex, thex);
+			fprintf(f, "iv: %s\ntag: %s\n", ivhex, thex);
 		return CLI_EXIT_OK;
 	}
+
 	j = json_pack("{s:s,s:s,s:s}", "format", ef_format_name(k->format), "path", o->out,
 	              "digest", dhex);
 	if (j && tc) {
@@ -250,7 +316,7 @@ static int file_decrypt(int argc, char **argv)
 		if (o.json)
 			rc = cli_json_out(json_pack("{s:s,s:s}", "format", ef_format_name(k.format),
 			                            "path", o.out));
-		else
+		else if (strcmp(o.out, "-"))
 			printf("decrypted %s to %s\n", o.in, o.out);
 	}
 	ef_key_wipe(&k);

@@ -95,6 +95,21 @@ expect_ok "stdin input" sh -c "cat plain.bin | '$CUSTOS' file encrypt --key k.js
 expect_ok "stdin round trip" "$CUSTOS" file decrypt --key k.json -i stdin.enc -o stdin.dec
 cmp -s plain.bin stdin.dec && ok || bad "stdin round trip differs"
 
+# Streams: a device or a pipe is written to, never replaced by a rename.
+mkfifo fifo
+expect_ok "decrypt to a device" "$CUSTOS" file decrypt --key k.json -i plain.bin.enc -o /dev/null
+[ -c /dev/null ] && ok || bad "/dev/null is no longer a device"
+expect_ok "decrypt to stdout" sh -c "'$CUSTOS' file decrypt --key k.json -i plain.bin.enc -o - > piped.dec"
+cmp -s plain.bin piped.dec && ok || bad "stdout decryption differs"
+expect_ok "encrypt to stdout" sh -c "'$CUSTOS' file encrypt --key k.json -i plain.bin -o - > piped.enc 2>digest.txt"
+grep -q "^digest: $(sha256sum piped.enc | cut -c1-64)$" digest.txt && ok || bad "digest of stdout output"
+(cat fifo > fifo.dec &) ; expect_ok "decrypt to a fifo" "$CUSTOS" file decrypt --key k.json -i plain.bin.enc -o fifo
+sleep 0.2; cmp -s plain.bin fifo.dec && ok || bad "fifo decryption differs"
+[ -p fifo ] && ok || bad "the fifo was replaced"
+expect_fail "aes-gcm plaintext never streamed unauthenticated" "regular file" "$CUSTOS" file decrypt --key t128.json --iv 0102030405060708090a0b0c -i fixed.enc -o -
+expect_fail "json with stdout data" "standard output" "$CUSTOS" file encrypt --key k.json -i plain.bin -o - --json
+expect_fail "output is a directory" "cannot create" "$CUSTOS" file encrypt --key k.json -i plain.bin -o .
+
 # inspect
 expect_ok "inspect" "$CUSTOS" file inspect plain.bin.enc --json
 expect_json "inspect fields" "j['format'] == 'custos' and j['plaintext_size'] == 1000000 and j['chunks'] == 16 and j['problem'] is None"
