@@ -229,6 +229,7 @@ static void test_sign_roundtrip(void **state)
 		/* Through PEM and back, public and private. */
 		assert_int_equal(cr_pkey_to_pem(k, 0, &pem, &pemlen), 0);
 		assert_int_equal(cr_pkey_from_pem(pem, pemlen, 0, &pub), 0);
+		EVP_PKEY_free(pub);
 		free(pem);
 		assert_int_equal(cr_pkey_to_pem(k, 1, &pem, &pemlen), 0);
 		assert_int_equal(cr_pkey_from_pem(pem, pemlen, 1, &priv), 0);
