@@ -277,6 +277,7 @@ static void test_ec_raw_points(void **state)
 	assert_int_equal(cr_verify(raw, "q", 1, sig, 64), 0);
 	assert_int_equal(cr_ecdsa_der_to_raw(der, derlen - 1, 32, sig), CU_EFORMAT);
 	free(der);
+	EVP_PKEY_free(raw);
 	/* A point off the curve, and a wrong length, are refused. */
 	xy[63] ^= 1;
 	assert_int_equal(cr_pkey_from_ec_xy(CR_KEY_P256, xy, 64, &raw), CU_EFORMAT);
