@@ -1,7 +1,7 @@
 /*
  * custos evidence: verify and decode TEE evidence (SEV-SNP reports, Intel
- * DCAP quotes). The type is recognised from the bytes; hex text is accepted.
- * Simulated evidence waits for src/tee/sim.h.
+ * DCAP quotes, simulated evidence). The type is recognised from the bytes;
+ * hex text is accepted.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,9 +15,8 @@
 #include "common/time.h"
 #include "tee/dcap.h"
 #include "tee/policy.h"
+#include "tee/sim.h"
 #include "tee/snp.h"
-
-/* Until commands.h lists the group, its prototype comes from here. */
 
 #define EVIDENCE_MAX (2 * DCAP_QUOTE_MAX + 64) /* hex text of the largest quote */
 #define REASON_LEN   512
@@ -28,7 +27,9 @@ static const char verify_usage[] =
     "\n"
     "  Verify evidence (binary or hex): an Intel DCAP quote (SGX, TDX) with optional\n"
     "  collateral JSON, or an AMD SEV-SNP report with its VCEK/VLEK (--vcek, DER or\n"
-    "  PEM) and ASK/ARK chain (--chain, PEM). --at pins \"now\" (default: the clock).\n"
+    "  PEM) and ASK/ARK chain (--chain, PEM), or simulated evidence (INSECURE, from\n"
+    "  custos-simtee) with the simulated root certificate (--sim-root, required).\n"
+    "  --at pins \"now\" (default: the clock).\n"
     "  With --policy the claims must be accepted by --role (or, without it, by any\n"
     "  role of the policy). Exit 0 only when everything holds.\n";
 
@@ -36,7 +37,7 @@ static const char show_usage[] = "show FILE\n"
                                  "\n"
                                  "  Decode every field of the evidence in FILE (binary or hex).\n";
 
-enum ev_kind { EV_UNKNOWN, EV_SNP, EV_DCAP };
+enum ev_kind { EV_UNKNOWN, EV_SNP, EV_DCAP, EV_SIM };
 
 struct ev_opts {
 	const char *evidence, *collateral, *vcek, *chain, *sim_root, *policy, *role;
@@ -49,6 +50,7 @@ struct ev_result {
 	int authentic;
 	int have_collateral;
 	int rc;
+	const char *tee; /* the type recognised from the bytes, until the claims say */
 	char reason[REASON_LEN];
 	char role[TEE_POLICY_ROLE_NAME_MAX + 1];
 };
@@ -69,6 +71,21 @@ static void maybe_unhex(uint8_t *buf, size_t *len)
 		*len = out;
 }
 
+/* The TEE a piece of evidence names, before it is verified. */
+static const char *kind_tee(enum ev_kind kind, const uint8_t *b, size_t n)
+{
+	switch (kind) {
+	case EV_SNP:
+		return "sev-snp";
+	case EV_SIM:
+		return "sim";
+	case EV_DCAP:
+		return n >= 8 && b[4] == (DCAP_TEE_TDX & 0xff) ? "tdx" : "sgx";
+	default:
+		return "none";
+	}
+}
+
 static enum ev_kind recognise(const uint8_t *b, size_t n)
 {
 	uint32_t v32 =
@@ -76,6 +93,8 @@ static enum ev_kind recognise(const uint8_t *b, size_t n)
 	uint16_t ver = n >= 4 ? (uint16_t)(b[0] | b[1] << 8) : 0;
 	uint16_t key = n >= 4 ? (uint16_t)(b[2] | b[3] << 8) : 0;
 
+	if (n >= SIM_MAGIC_LEN && !memcmp(b, SIM_MAGIC, SIM_MAGIC_LEN))
+		return EV_SIM;
 	if (n == SNP_REPORT_LEN && v32 >= SNP_REPORT_VERSION_MIN && v32 <= SNP_REPORT_VERSION_MAX &&
 	    b[0x34] == 1)
 		return EV_SNP;
@@ -117,6 +136,27 @@ static int verify_snp(const uint8_t *ev, size_t n, const struct ev_opts *o, stru
 	}
 	free(leaf);
 	free(chain);
+	return r->rc;
+}
+
+/* Simulated evidence: only against the root the caller names, never one of its own. */
+static int verify_sim(const uint8_t *ev, size_t n, const struct ev_opts *o, struct ev_result *r)
+{
+	uint8_t *root = NULL;
+	size_t rootlen = 0;
+
+	if (!o->sim_root) {
+		snprintf(r->reason, sizeof(r->reason),
+		         "simulated evidence needs --sim-root (the root.pem of custos-simtee)");
+		return r->rc = CU_EINVAL;
+	}
+	if ((r->rc = cu_file_read(o->sim_root, SIM_ROOT_MAX, &root, &rootlen))) {
+		snprintf(r->reason, sizeof(r->reason), "cannot read %s", o->sim_root);
+		return r->rc;
+	}
+	r->have_collateral = 1;
+	r->rc = sim_verify(ev, n, root, rootlen, o->now, &r->claims, r->reason, sizeof(r->reason));
+	free(root);
 	return r->rc;
 }
 
@@ -188,31 +228,36 @@ static json_t *hex_or_null(const uint8_t *p, size_t n)
 static int report(const struct ev_opts *o, const struct ev_result *r, int ok)
 {
 	const struct tee_claims *c = &r->claims;
+	const char *tee = c->type != TEE_NONE ? tee_type_name(c->type) : r->tee;
 	json_t *adv, *out;
 
+	/* The reason of a refusal is one line on stderr, with or without --json. */
+	if (!ok)
+		cli_fail(r->rc, "evidence %s refused: %s", o->evidence, r->reason);
 	if (!o->json) {
 		if (ok)
-			printf("evidence %s: accepted (%s, TCB %s%s%s)\n", o->evidence,
-			       tee_type_name(c->type), tee_tcb_status_name(c->tcb_status),
-			       r->role[0] ? ", role " : "", r->role);
-		else
-			cli_fail(r->rc, "evidence %s refused: %s", o->evidence, r->reason);
+			printf("evidence %s: accepted (%s, TCB %s%s%s)%s\n", o->evidence, tee,
+			       tee_tcb_status_name(c->tcb_status), r->role[0] ? ", role " : "",
+			       r->role,
+			       c->simulated ? "; SIMULATED evidence: INSECURE, for tests only"
+			                    : "");
 		return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	}
 	adv = json_array();
 	for (size_t i = 0; adv && i < c->advisory_count && i < TEE_MAX_ADVISORIES; i++)
 		json_array_append_new(adv, json_string(c->advisories[i]));
-	out = json_pack(
-	    "{s:s,s:b,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "tee", tee_type_name(c->type), "authentic",
-	    r->authentic, "tcb_status",
-	    r->have_collateral && r->authentic ? json_string(tee_tcb_status_name(c->tcb_status))
-	                                       : json_null(),
-	    "advisories", adv ? adv : json_array(), "debug", c->debug, "measurement",
-	    hex_or_null(c->measurement, c->measurement_len), "signer",
-	    hex_or_null(c->signer, c->signer_len), "report_data",
-	    r->authentic ? hex_or_null(c->report_data, sizeof(c->report_data)) : json_null(),
-	    "role", r->role[0] ? json_string(r->role) : json_null(), "error",
-	    ok ? json_null() : json_string(r->reason));
+	out = json_pack("{s:s,s:b,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "tee", tee, "authentic",
+	                r->authentic, "tcb_status",
+	                r->have_collateral && c->type != TEE_NONE
+	                    ? json_string(tee_tcb_status_name(c->tcb_status))
+	                    : json_null(),
+	                "advisories", adv ? adv : json_array(), "debug", c->debug, "measurement",
+	                hex_or_null(c->measurement, c->measurement_len), "signer",
+	                hex_or_null(c->signer, c->signer_len), "report_data",
+	                c->type != TEE_NONE ? hex_or_null(c->report_data, sizeof(c->report_data))
+	                                    : json_null(),
+	                "role", r->role[0] ? json_string(r->role) : json_null(), "error",
+	                ok ? json_null() : json_string(r->reason));
 	cli_json_out(out);
 	return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -299,17 +344,25 @@ static int evidence_verify(int argc, char **argv)
 	}
 	if ((rc = load_evidence(o.evidence, &ev, &n, &kind)))
 		goto out;
+	r->tee = kind_tee(kind, ev, n);
 	if (kind == EV_SNP)
 		r->rc = verify_snp(ev, n, &o, r);
 	else if (kind == EV_DCAP)
 		r->rc = verify_dcap(ev, n, &o, r);
+	else if (kind == EV_SIM)
+		r->rc = verify_sim(ev, n, &o, r);
 	else {
 		snprintf(r->reason, sizeof(r->reason),
-		         "unrecognised evidence: neither a DCAP quote nor an SEV-SNP report "
-		         "(simulated evidence is not supported yet)");
+		         "unrecognised evidence: not a DCAP quote, an SEV-SNP report or "
+		         "simulated evidence");
 		r->rc = CU_EUNSUPPORTED;
 	}
-	r->authentic = r->rc == 0;
+	/*
+	 * A DCAP verifier reports "no TCB level matches" only after every
+	 * signature and chain checked out: the evidence is authentic, the
+	 * platform is not acceptable.
+	 */
+	r->authentic = r->rc == 0 || r->rc == CU_ETCB;
 	if (!r->rc && o.policy)
 		r->rc = apply_policy(&o, r);
 	rc = report(&o, r, r->rc == 0);
@@ -326,6 +379,19 @@ static int print_field(void *arg, const char *name, const char *value)
 	return 0;
 }
 
+/* Simulated evidence, decoded without verifying it, and said to be insecure. */
+static int show_sim(const char *path, const uint8_t *ev, size_t n, struct sim_evidence **sim)
+{
+	int rc;
+
+	if (!(*sim = malloc(sizeof(**sim))))
+		return cli_fail(CU_ENOMEM, "evidence show");
+	if ((rc = sim_evidence_parse(ev, n, *sim)))
+		return cli_fail(rc, "%s: simulated evidence that does not parse", path);
+	printf("%-36s %s\n", "tee", "sim (INSECURE simulation: proves nothing about hardware)");
+	return sim_evidence_show(*sim, print_field, NULL);
+}
+
 static int evidence_show(int argc, char **argv)
 {
 	uint8_t *ev = NULL;
@@ -333,6 +399,7 @@ static int evidence_show(int argc, char **argv)
 	enum ev_kind kind;
 	struct snp_report rep;
 	struct dcap_quote *q = NULL;
+	struct sim_evidence *sim = NULL;
 	char reason[SNP_REASON_LEN];
 	int rc;
 
@@ -347,13 +414,18 @@ static int evidence_show(int argc, char **argv)
 		rc = snp_report_show(&rep, SNP_PRODUCT_UNKNOWN, print_field, NULL);
 	} else if (kind == EV_SNP) {
 		rc = cli_fail(rc, "%s: %s", argv[1], reason);
+	} else if (kind == EV_SIM) {
+		rc = show_sim(argv[1], ev, n, &sim);
 	} else if (kind == EV_DCAP && !(rc = dcap_quote_parse(ev, n, &q))) {
 		printf("%-36s %s\n", "tee", q->hdr.tee_type == DCAP_TEE_TDX ? "tdx" : "sgx");
 		rc = dcap_quote_show(q, print_field, NULL);
 	} else {
-		rc = cli_fail(kind == EV_DCAP ? rc : CU_EUNSUPPORTED,
-		              "%s: not a DCAP quote or SEV-SNP report that parses", argv[1]);
+		rc = cli_fail(
+		    kind == EV_DCAP ? rc : CU_EUNSUPPORTED,
+		    "%s: not a DCAP quote, SEV-SNP report or simulated evidence that parses",
+		    argv[1]);
 	}
+	free(sim);
 	dcap_quote_free(q);
 	free(ev);
 	return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;

@@ -13,8 +13,6 @@
 #include "crypto/pkey.h"
 #include "tee/manifest.h"
 
-/* Until commands.h lists the group, its prototype comes from here. */
-
 #define KEY_FILE_MAX (64 * 1024)
 
 static const char create_usage[] =
@@ -290,6 +288,11 @@ static int verify_parse_args(int argc, char **argv, struct verify_args *a)
 			a->auditors[a->nauditors++] = optarg;
 		else if (c == 'k' && !cli_parse_u64(optarg, 1, TEE_MANIFEST_MAX_AUDITORS, &a->k))
 			have_k = 1;
+		else if (c == 'k')
+			return cli_usage_error(
+			    "--threshold wants 1..%d distinct auditors, not '%s' "
+			    "(a manifest is never accepted unsigned)",
+			    TEE_MANIFEST_MAX_AUDITORS, optarg);
 		else if (c == 'j')
 			a->json = 1;
 		else if (c == 'h')

@@ -216,4 +216,58 @@ int dcap_verify_quote(const struct dcap_quote *q, const struct dcap_collateral *
                       struct tee_claims *claims, struct dcap_result *res)
     __attribute__((warn_unused_result));
 
+/*
+ * A verifier context, for callers that verify many quotes: it owns a
+ * bounded cache of verified PCK chains (the certification data inside a
+ * quote), so that a quote whose chain was verified before skips the PEM
+ * decoding, the chain building and its two signatures. The caller allocates
+ * and frees it; there is no global state. Not safe for concurrent use: give
+ * each thread its own.
+ *
+ * An entry is keyed by the SHA-256 of the certification data bytes and
+ * keeps the PCK's public key, the values of its SGX extension, the interval
+ * of time over which every certificate of the verified path is valid, and,
+ * when collateral was given, the identity of the CRL set it was checked
+ * against (SHA-256 over both CRLs and the PCK CRL issuer chain) with the
+ * CRLs' common window. It is used only for a "now" inside those windows and,
+ * with collateral, only for the same CRL set; anything else is a miss that
+ * runs the full verification (docs/attestation.md, "The PCK chain cache",
+ * says why this never accepts what the full verification refuses). Only
+ * successes are cached; entries beyond the capacity evict the least
+ * recently used.
+ */
+#define DCAP_PCK_CACHE_DEFAULT 64
+#define DCAP_PCK_CACHE_MAX     1024 /* lookups are a linear scan */
+
+struct dcap_verifier;
+
+struct dcap_cache_stats {
+	uint64_t hits;      /* quotes whose PCK chain came from the cache */
+	uint64_t misses;    /* full chain verifications (cache empty, expired, other CRLs) */
+	uint64_t evictions; /* entries replaced to make room */
+	size_t entries;     /* entries held now */
+	size_t capacity;
+};
+
+/*
+ * A new verifier whose cache holds at most cache_entries chains (0: no
+ * cache, every quote is verified in full; at most DCAP_PCK_CACHE_MAX, else
+ * CU_EINVAL). Free with dcap_verifier_free() (NULL is fine).
+ */
+int dcap_verifier_new(size_t cache_entries, struct dcap_verifier **out)
+    __attribute__((warn_unused_result));
+void dcap_verifier_free(struct dcap_verifier *v);
+
+/* dcap_verify() and dcap_verify_quote() with v's cache; same contract and results. */
+int dcap_verifier_verify(struct dcap_verifier *v, const uint8_t *quote, size_t len,
+                         const struct dcap_collateral *col, int64_t now, struct tee_claims *claims,
+                         struct dcap_result *res) __attribute__((warn_unused_result));
+int dcap_verifier_verify_quote(struct dcap_verifier *v, const struct dcap_quote *q,
+                               const struct dcap_collateral *col, int64_t now,
+                               struct tee_claims *claims, struct dcap_result *res)
+    __attribute__((warn_unused_result));
+
+/* Counters of v's cache since it was made. */
+void dcap_verifier_stats(const struct dcap_verifier *v, struct dcap_cache_stats *out);
+
 #endif

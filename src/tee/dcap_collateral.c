@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/mem.h"
 #include "common/time.h"
+#include "crypto/hash.h"
 #include "crypto/pkey.h"
 #include "tee/dcap_int.h"
 
@@ -372,6 +373,36 @@ static int get_signed(const json_t *o, const char *key, const char *sigkey, uint
 	return 0;
 }
 
+/*
+ * The identity of what revocation is checked against: SHA-256 over the two
+ * CRLs and the PCK CRL issuer chain, each as its JSON string with its
+ * length in front. The PCK chain cache reuses a revocation result only for
+ * the same identity.
+ */
+static int crl_identity(const json_t *j, uint8_t id[static 32])
+{
+	static const char *const keys[] = {"root_ca_crl", "pck_crl", "pck_crl_issuer_chain"};
+	struct cr_hash *h = NULL;
+	const char *s;
+	uint8_t len[8];
+	int rc;
+
+	if ((rc = cr_hash_new(CR_SHA256, &h)) != 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((rc = cu_json_get_str(j, keys[i], &s)) != 0)
+			break;
+		for (size_t k = 0; k < sizeof(len); k++)
+			len[k] = (uint8_t)((uint64_t)strlen(s) >> (8 * k));
+		if ((rc = cr_hash_update(h, len, sizeof(len))) == 0)
+			rc = cr_hash_update(h, s, strlen(s));
+	}
+	if (rc == 0)
+		rc = cr_hash_final(h, id);
+	cr_hash_free(h);
+	return rc;
+}
+
 static int collateral_fields(const json_t *j, struct dcap_collateral *c, struct dcap_result *res)
 {
 	int rc;
@@ -383,6 +414,8 @@ static int collateral_fields(const json_t *j, struct dcap_collateral *c, struct 
 	if ((rc = get_crl(j, "root_ca_crl", &c->root_crl)) ||
 	    (rc = get_crl(j, "pck_crl", &c->pck_crl)))
 		return dcap_fail(res, rc, "collateral: a CRL is missing or malformed");
+	if ((rc = crl_identity(j, c->crl_id)) != 0)
+		return dcap_fail(res, rc, "collateral: cannot hash its CRLs");
 	if ((rc = get_signed(j, "tcb_info", "tcb_info_signature", &c->tcb_raw, &c->tcb_raw_len,
 	                     c->tcb_sig)) ||
 	    (rc = parse_tcb_info(c->tcb_raw, c->tcb_raw_len, &c->tcb)))
@@ -457,7 +490,7 @@ static int window_chain(struct window *w, STACK_OF(X509) * sk)
 	int64_t a, b;
 
 	for (int i = 0; i < sk_X509_num(sk); i++) {
-		if (tee_x509_cert_window(sk_X509_value(sk, i), &a, &b) != 0)
+		if (tee_x509_cert_accept_window(sk_X509_value(sk, i), &a, &b) != 0)
 			return CU_EFORMAT;
 		window_narrow(w, a, b);
 	}
@@ -469,16 +502,15 @@ static int window_chain(struct window *w, STACK_OF(X509) * sk)
  * under the pinned root, root CRL checked) and its signature.
  */
 static int check_signed_doc(STACK_OF(X509) * chain, X509_CRL *root_crl, const uint8_t *raw,
-                            size_t len, const uint8_t *sig, const char *what, int64_t now,
-                            struct dcap_result *res)
+                            size_t len, const uint8_t *sig, const char *what, const uint8_t *pin,
+                            int64_t now, struct dcap_result *res)
 {
 	STACK_OF(X509) *path = NULL;
 	char why[DCAP_REASON_LEN] = "";
 	X509 *leaf;
 	int rc;
 
-	rc = tee_x509_verify_chain(chain, dcap_intel_root_sha256, &root_crl, 1, now, &path, why,
-	                           sizeof(why));
+	rc = tee_x509_verify_chain(chain, pin, &root_crl, 1, now, &path, why, sizeof(why));
 	if (rc != 0) {
 		rc = dcap_fail(res, rc, "%s issuer chain: %s", what, why);
 		goto out;
@@ -499,15 +531,16 @@ out:
 }
 
 /* The PCK CRL: its issuer chain to the root (root CRL checked), its signature and window. */
-static int check_pck_crl(const struct dcap_collateral *c, int64_t now, struct dcap_result *res)
+static int check_pck_crl(const struct dcap_collateral *c, const uint8_t *pin, int64_t now,
+                         struct dcap_result *res)
 {
 	STACK_OF(X509) *path = NULL;
 	char why[DCAP_REASON_LEN] = "";
 	X509_CRL *root_crl = c->root_crl;
 	int rc;
 
-	rc = tee_x509_verify_chain(c->pck_crl_chain, dcap_intel_root_sha256, &root_crl, 1, now,
-	                           &path, why, sizeof(why));
+	rc = tee_x509_verify_chain(c->pck_crl_chain, pin, &root_crl, 1, now, &path, why,
+	                           sizeof(why));
 	if (rc != 0) {
 		rc = dcap_fail(res, rc, "PCK CRL issuer chain: %s", why);
 		goto out;
@@ -539,7 +572,8 @@ static int collateral_window(const struct dcap_collateral *c, struct window *w)
 	*w = (struct window){INT64_MIN, INT64_MAX};
 	window_narrow(w, c->tcb.issue_date, c->tcb.next_update);
 	window_narrow(w, c->qe.issue_date, c->qe.next_update);
-	if (tee_x509_crl_window(c->root_crl, &a, &b) != 0)
+	/* The root CRL is checked by X509_verify_cert, the PCK CRL by tee_x509_check_crl. */
+	if (tee_x509_crl_accept_window(c->root_crl, &a, &b) != 0)
 		return CU_EFORMAT;
 	window_narrow(w, a, b);
 	if (tee_x509_crl_window(c->pck_crl, &a, &b) != 0)
@@ -551,8 +585,8 @@ static int collateral_window(const struct dcap_collateral *c, struct window *w)
 	return 0;
 }
 
-int dcap_collateral_check(const struct dcap_collateral *c, int64_t now, struct dcap_result *res,
-                          int64_t *from, int64_t *until)
+int dcap_collateral_check(const struct dcap_collateral *c, const uint8_t pin[static 32],
+                          int64_t now, struct dcap_result *res, int64_t *from, int64_t *until)
 {
 	struct window w;
 	int rc;
@@ -562,10 +596,10 @@ int dcap_collateral_check(const struct dcap_collateral *c, int64_t now, struct d
 	    (rc = check_doc_window(c->qe.issue_date, c->qe.next_update, now, "QE identity", res)))
 		return rc;
 	if ((rc = check_signed_doc(c->tcb_chain, c->root_crl, c->tcb_raw, c->tcb_raw_len,
-	                           c->tcb_sig, "TCB info", now, res)) ||
+	                           c->tcb_sig, "TCB info", pin, now, res)) ||
 	    (rc = check_signed_doc(c->qe_chain, c->root_crl, c->qe_raw, c->qe_raw_len, c->qe_sig,
-	                           "QE identity", now, res)) ||
-	    (rc = check_pck_crl(c, now, res)))
+	                           "QE identity", pin, now, res)) ||
+	    (rc = check_pck_crl(c, pin, now, res)))
 		return rc;
 	if ((rc = collateral_window(c, &w)) != 0)
 		return dcap_fail(res, rc, "collateral: a validity date is malformed");
@@ -586,8 +620,9 @@ int dcap_collateral_verify(struct dcap_collateral *c, int64_t now, struct dcap_r
 	if (now == DCAP_NOW_SYSTEM)
 		now = cu_time_now();
 	c->verified = 0;
-	if ((rc = dcap_collateral_check(c, now, res, &from, &until)) != 0)
+	if ((rc = dcap_collateral_check(c, dcap_intel_root_sha256, now, res, &from, &until)) != 0)
 		return rc;
+	memcpy(c->verified_pin, dcap_intel_root_sha256, sizeof(c->verified_pin));
 	c->valid_from = from;
 	c->valid_until = until;
 	c->verified = 1;

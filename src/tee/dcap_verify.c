@@ -48,9 +48,25 @@ int dcap_fail(struct dcap_result *res, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * 1 when the verified path is exactly the chain of the quote, in order: then
+ * no other path could have been built from it, at any time, and the result
+ * may be cached.
+ */
+static int path_is_chain(STACK_OF(X509) * chain, STACK_OF(X509) * path)
+{
+	if (sk_X509_num(chain) != sk_X509_num(path))
+		return 0;
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (X509_cmp(sk_X509_value(chain, i), sk_X509_value(path, i)) != 0)
+			return 0;
+	return 1;
+}
+
 /* The PCK chain to the pinned root at now; with collateral, not revoked. */
 static int check_pck_chain(const struct dcap_quote *q, const struct dcap_collateral *col,
-                           int64_t now, STACK_OF(X509) * *path, struct dcap_result *res)
+                           const uint8_t *pin, int64_t now, STACK_OF(X509) * *path, int *cacheable,
+                           struct dcap_result *res)
 {
 	STACK_OF(X509) *chain = NULL;
 	char why[DCAP_REASON_LEN] = "";
@@ -58,11 +74,11 @@ static int check_pck_chain(const struct dcap_quote *q, const struct dcap_collate
 	int rc;
 
 	*path = NULL;
+	*cacheable = 0;
 	rc = tee_x509_chain_from_pem(q->pck_pem, q->pck_pem_len, DCAP_CHAIN_MAX, &chain);
 	if (rc != 0)
 		return dcap_fail(res, rc, "PCK certificate chain in the quote is malformed");
-	rc = tee_x509_verify_chain(chain, dcap_intel_root_sha256, NULL, 0, now, path, why,
-	                           sizeof(why));
+	rc = tee_x509_verify_chain(chain, pin, NULL, 0, now, path, why, sizeof(why));
 	if (rc != 0) {
 		rc = dcap_fail(res, rc, "PCK chain: %s", why);
 		goto out;
@@ -72,6 +88,7 @@ static int check_pck_chain(const struct dcap_quote *q, const struct dcap_collate
 		               sk_X509_num(*path), PCK_PATH_LEN);
 		goto out;
 	}
+	*cacheable = path_is_chain(chain, *path);
 	if (!col)
 		goto out;
 	pck = sk_X509_value(*path, 0);
@@ -90,19 +107,20 @@ out:
 	if (rc != 0) {
 		tee_x509_chain_free(*path);
 		*path = NULL;
+		*cacheable = 0;
 	}
 	tee_x509_chain_free(chain);
 	return rc;
 }
 
 /* The QE report: signed by the PCK, and binding the attestation key. */
-static int check_qe_report(const struct dcap_quote *q, X509 *pck, struct dcap_result *res)
+static int check_qe_report(const struct dcap_quote *q, EVP_PKEY *pck, struct dcap_result *res)
 {
 	uint8_t h[CR_SHA256_LEN];
 	struct cr_hash *ctx = NULL;
 	int rc;
 
-	if (cr_verify(X509_get0_pubkey(pck), q->qe_report_raw, DCAP_REPORT_LEN, q->qe_report_sig,
+	if (cr_verify(pck, q->qe_report_raw, DCAP_REPORT_LEN, q->qe_report_sig,
 	              DCAP_ECDSA_SIG_LEN) != 0)
 		return dcap_fail(res, CU_EAUTH, "QE report signature by the PCK does not verify");
 	if ((rc = cr_hash_new(CR_SHA256, &ctx)) || (rc = cr_hash_update(ctx, q->att_key, 64)) ||
@@ -117,17 +135,31 @@ out:
 	return rc;
 }
 
-static int check_quote_sig(const struct dcap_quote *q, struct dcap_result *res)
+/*
+ * The attestation key's signature over header and body. e (a cache entry of
+ * the quote's PCK chain, or NULL) remembers the key of its platform's last
+ * verified quote: a key made from the same 64 bytes is the same key.
+ */
+static int check_quote_sig(const struct dcap_quote *q, struct dcap_pck_entry *e,
+                           struct dcap_result *res)
 {
 	EVP_PKEY *key = NULL;
 	int rc;
 
-	if (cr_pkey_from_ec_xy(CR_KEY_P256, q->att_key, DCAP_ECDSA_KEY_LEN, &key) != 0)
+	if (e && e->att_key && !memcmp(e->att_xy, q->att_key, DCAP_ECDSA_KEY_LEN) &&
+	    EVP_PKEY_up_ref(e->att_key))
+		key = e->att_key;
+	else if (cr_pkey_from_ec_xy(CR_KEY_P256, q->att_key, DCAP_ECDSA_KEY_LEN, &key) != 0)
 		return dcap_fail(res, CU_EAUTH, "attestation key is not a P-256 point");
 	rc = cr_verify(key, q->signed_bytes, q->signed_len, q->sig, DCAP_ECDSA_SIG_LEN);
-	if (rc != 0)
+	if (rc != 0) {
 		rc = dcap_fail(res, CU_EAUTH,
 		               "quote signature by the attestation key does not verify");
+	} else if (e && key != e->att_key && EVP_PKEY_up_ref(key)) {
+		EVP_PKEY_free(e->att_key);
+		e->att_key = key;
+		memcpy(e->att_xy, q->att_key, DCAP_ECDSA_KEY_LEN);
+	}
 	EVP_PKEY_free(key);
 	return rc;
 }
@@ -162,43 +194,75 @@ static void fill_claims(const struct dcap_quote *q, const struct tee_sgx_ext *ex
 	memcpy(c->rtmr, q->td.rtmr, sizeof(c->rtmr));
 }
 
-static int collateral_ok(const struct dcap_collateral *col, int64_t now, struct dcap_result *res)
+static int collateral_ok(const struct dcap_collateral *col, const uint8_t *pin, int64_t now,
+                         struct dcap_result *res)
 {
 	int64_t from, until;
 
-	if (col->verified && now >= col->valid_from && now <= col->valid_until)
+	if (col->verified && now >= col->valid_from && now <= col->valid_until &&
+	    !memcmp(col->verified_pin, pin, TEE_X509_PIN_LEN))
 		return 0;
-	return dcap_collateral_check(col, now, res, &from, &until);
+	return dcap_collateral_check(col, pin, now, res, &from, &until);
 }
 
-static int verify(const struct dcap_quote *q, const struct dcap_collateral *col, int64_t now,
-                  struct tee_claims *claims, struct dcap_result *res)
+/*
+ * The PCK's key and extension: from v's cache when it holds this chain for
+ * now and col, else from the full check (then offered to the cache).
+ */
+static int get_pck(struct dcap_verifier *v, const struct dcap_quote *q,
+                   const struct dcap_collateral *col, const uint8_t *pin, int64_t now,
+                   STACK_OF(X509) * *path, struct dcap_pck *pck, struct dcap_pck_entry **entry,
+                   struct dcap_result *res)
 {
+	struct dcap_pck_entry *e;
+	uint8_t key[CR_SHA256_LEN];
+	int rc, cacheable, use_cache = v && v->capacity;
+
+	if (use_cache && cr_sha256(q->pck_pem, q->pck_pem_len, key) != 0)
+		use_cache = 0;
+	*entry = NULL;
+	if (use_cache && (e = dcap_cache_lookup(v, key, col, now))) {
+		pck->key = e->pck_key;
+		pck->ext = e->ext;
+		*entry = e;
+		return 0;
+	}
+	if ((rc = check_pck_chain(q, col, pin, now, path, &cacheable, res)) != 0)
+		return rc;
+	if ((rc = tee_x509_sgx_ext(sk_X509_value(*path, 0), &pck->ext)) != 0)
+		return dcap_fail(res, rc, "PCK certificate lacks a valid SGX extension");
+	pck->key = X509_get0_pubkey(sk_X509_value(*path, 0));
+	if (use_cache && cacheable)
+		*entry = dcap_cache_store(v, key, *path, &pck->ext, col);
+	return 0;
+}
+
+static int verify(struct dcap_verifier *v, const struct dcap_quote *q,
+                  const struct dcap_collateral *col, int64_t now, struct tee_claims *claims,
+                  struct dcap_result *res)
+{
+	const uint8_t *pin = v ? v->root_pin : dcap_intel_root_sha256;
 	STACK_OF(X509) *path = NULL;
-	struct tee_sgx_ext ext;
+	struct dcap_pck_entry *entry = NULL;
+	struct dcap_pck pck;
 	int rc;
 
 	if (!cu_ct_eq(q->hdr.qe_vendor_id, intel_qe_vendor, sizeof(intel_qe_vendor)))
 		return dcap_fail(res, CU_EUNSUPPORTED, "quote is not from Intel's quoting enclave");
-	if (col && (rc = collateral_ok(col, now, res)) != 0)
+	if (col && (rc = collateral_ok(col, pin, now, res)) != 0)
 		return rc;
-	if ((rc = check_pck_chain(q, col, now, &path, res)) != 0)
-		return rc;
-	if ((rc = tee_x509_sgx_ext(sk_X509_value(path, 0), &ext)) != 0) {
-		rc = dcap_fail(res, rc, "PCK certificate lacks a valid SGX extension");
+	if ((rc = get_pck(v, q, col, pin, now, &path, &pck, &entry, res)) != 0)
 		goto out;
-	}
-	memcpy(res->fmspc, ext.fmspc, 6);
-	memcpy(res->pce_id, ext.pce_id, 2);
-	memcpy(res->tcb_svn, ext.tcb_svn, 16);
-	memcpy(res->cpusvn, ext.cpusvn, 16);
-	res->pcesvn = ext.pcesvn;
-	if ((rc = check_qe_report(q, sk_X509_value(path, 0), res)) ||
-	    (rc = check_quote_sig(q, res)))
+	memcpy(res->fmspc, pck.ext.fmspc, 6);
+	memcpy(res->pce_id, pck.ext.pce_id, 2);
+	memcpy(res->tcb_svn, pck.ext.tcb_svn, 16);
+	memcpy(res->cpusvn, pck.ext.cpusvn, 16);
+	res->pcesvn = pck.ext.pcesvn;
+	if ((rc = check_qe_report(q, pck.key, res)) || (rc = check_quote_sig(q, entry, res)))
 		goto out;
-	fill_claims(q, &ext, claims);
+	fill_claims(q, &pck.ext, claims);
 	if (col)
-		rc = dcap_tcb_evaluate(q, &ext, col, claims, res);
+		rc = dcap_tcb_evaluate(q, &pck.ext, col, claims, res);
 	else
 		snprintf(res->reason, sizeof(res->reason),
 		         "authentic up to the Intel root; TCB status unknown (no collateral)");
@@ -207,8 +271,9 @@ out:
 	return rc;
 }
 
-int dcap_verify_quote(const struct dcap_quote *q, const struct dcap_collateral *col, int64_t now,
-                      struct tee_claims *claims, struct dcap_result *res)
+int dcap_verifier_verify_quote(struct dcap_verifier *v, const struct dcap_quote *q,
+                               const struct dcap_collateral *col, int64_t now,
+                               struct tee_claims *claims, struct dcap_result *res)
 {
 	struct dcap_result local;
 	int rc;
@@ -222,15 +287,22 @@ int dcap_verify_quote(const struct dcap_quote *q, const struct dcap_collateral *
 		return dcap_fail(res, CU_EINVAL, "no quote");
 	if (now == DCAP_NOW_SYSTEM)
 		now = cu_time_now();
-	rc = verify(q, col, now, claims, res);
+	rc = verify(v, q, col, now, claims, res);
 	res->err = rc;
 	if (rc != 0)
 		memset(claims, 0, sizeof(*claims));
 	return rc;
 }
 
-int dcap_verify(const uint8_t *quote, size_t len, const struct dcap_collateral *col, int64_t now,
-                struct tee_claims *claims, struct dcap_result *res)
+int dcap_verify_quote(const struct dcap_quote *q, const struct dcap_collateral *col, int64_t now,
+                      struct tee_claims *claims, struct dcap_result *res)
+{
+	return dcap_verifier_verify_quote(NULL, q, col, now, claims, res);
+}
+
+int dcap_verifier_verify(struct dcap_verifier *v, const uint8_t *quote, size_t len,
+                         const struct dcap_collateral *col, int64_t now, struct tee_claims *claims,
+                         struct dcap_result *res)
 {
 	struct dcap_quote *q = NULL;
 	int rc;
@@ -243,7 +315,13 @@ int dcap_verify(const uint8_t *quote, size_t len, const struct dcap_collateral *
 		}
 		return dcap_fail(res, rc, "quote is malformed: %s", cu_strerror(rc));
 	}
-	rc = dcap_verify_quote(q, col, now, claims, res);
+	rc = dcap_verifier_verify_quote(v, q, col, now, claims, res);
 	dcap_quote_free(q);
 	return rc;
+}
+
+int dcap_verify(const uint8_t *quote, size_t len, const struct dcap_collateral *col, int64_t now,
+                struct tee_claims *claims, struct dcap_result *res)
+{
+	return dcap_verifier_verify(NULL, quote, len, col, now, claims, res);
 }

@@ -147,6 +147,24 @@ int tee_x509_crl_window(const X509_CRL *crl, int64_t *this_update, int64_t *next
 	return asn1_time_secs(X509_CRL_get0_nextUpdate(crl), next_update);
 }
 
+int tee_x509_cert_accept_window(const X509 *cert, int64_t *from, int64_t *until)
+{
+	int rc = tee_x509_cert_window(cert, from, until);
+
+	if (rc == 0 && *until > INT64_MIN)
+		(*until)--;
+	return rc;
+}
+
+int tee_x509_crl_accept_window(const X509_CRL *crl, int64_t *from, int64_t *until)
+{
+	int rc = tee_x509_crl_window(crl, from, until);
+
+	if (rc == 0 && *until > INT64_MIN)
+		(*until)--;
+	return rc;
+}
+
 static int map_verify_error(int e)
 {
 	switch (e) {

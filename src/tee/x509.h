@@ -69,6 +69,17 @@ int tee_x509_check_revoked(X509_CRL *crl, X509 *cert, char *why, size_t whysz)
 int tee_x509_cert_window(const X509 *cert, int64_t *not_before, int64_t *not_after);
 int tee_x509_crl_window(const X509_CRL *crl, int64_t *this_update, int64_t *next_update);
 
+/*
+ * The seconds at which tee_x509_verify_chain() accepts cert, or a CRL given
+ * to it: OpenSSL's X509_verify_cert() counts notAfter and nextUpdate as past
+ * already (a time equal to them is "expired"), so these are [notBefore,
+ * notAfter - 1] and [thisUpdate, nextUpdate - 1]. tee_x509_check_crl()
+ * accepts [thisUpdate, nextUpdate]. Caches of verification results use
+ * these, so that they never accept at a second the full check refuses.
+ */
+int tee_x509_cert_accept_window(const X509 *cert, int64_t *from, int64_t *until);
+int tee_x509_crl_accept_window(const X509_CRL *crl, int64_t *from, int64_t *until);
+
 /* The SGX extension of a PCK certificate. */
 struct tee_sgx_ext {
 	uint8_t ppid[16];

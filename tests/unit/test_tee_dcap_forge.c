@@ -5,7 +5,10 @@
  * chain and CRL helpers reject revoked and expired certificates (shown on a
  * self-made hierarchy, since no real Intel CRL lists our vectors' chains).
  * Also: the quotes inside the RA-TLS certificates verify up to the Intel root
- * with TCB status Unknown.
+ * with TCB status Unknown; and the PCK chain cache of a verifier refuses
+ * what the full verification refuses, shown on a whole self-made hierarchy
+ * (quote, PCK chain, collateral, CRLs) pinned through the test seam of
+ * dcap_int.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,12 +16,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "common/buf.h"
 #include "crypto/hash.h"
+#include "common/encoding.h"
 #include "crypto/pkey.h"
+#include "tee/dcap_int.h"
 #include "tee/x509.h"
 #include "tee_dcap_util.h"
 
@@ -437,6 +443,260 @@ static void test_ratls_quotes(void **state)
 	}
 }
 
+/* --- the PCK chain cache on a self-made hierarchy ----------------------------------- */
+
+#define NOW_25 1751328000 /* 2025-07-01T00:00:00Z, inside the real TCB info's window */
+
+struct world {
+	struct pki p;
+	EVP_PKEY *ktcb, *att;
+	X509 *tcb;
+	struct cu_buf quote;
+	json_t *real; /* the real SGX collateral: its TCB info and QE identity are re-signed */
+};
+
+static char *crl_hex(X509_CRL *crl)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509_CRL(crl, &der);
+	char *hex;
+
+	assert_true(n > 0);
+	hex = malloc(2 * (size_t)n + 1);
+	assert_int_equal(cu_hex_encode(der, (size_t)n, hex, 2 * (size_t)n + 1), 0);
+	OPENSSL_free(der);
+	X509_CRL_free(crl);
+	return hex;
+}
+
+static void set_signed(json_t *j, const struct world *w, const char *key, const char *sigkey)
+{
+	const char *raw = json_string_value(json_object_get(w->real, key));
+	uint8_t sig[64];
+	char hex[129];
+	size_t n = sizeof(sig);
+
+	assert_non_null(raw);
+	assert_int_equal(cr_sign(w->ktcb, raw, strlen(raw), sig, &n), 0);
+	assert_int_equal(n, 64);
+	assert_int_equal(cu_hex_encode(sig, 64, hex, sizeof(hex)), 0);
+	json_object_set_new(j, key, json_string(raw));
+	json_object_set_new(j, sigkey, json_string(hex));
+}
+
+static void set_chain(json_t *j, const char *key, X509 *a, X509 *b)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	char *pem;
+
+	assert_true(sk_X509_push(sk, a) && sk_X509_push(sk, b));
+	pem = chain_pem(sk);
+	json_object_set_new(j, key, json_string(pem));
+	free(pem);
+	sk_X509_free(sk);
+}
+
+/* Collateral of the world whose PCK CRL revokes pck_revoked and root CRL ca_revoked (or none). */
+static struct dcap_collateral *world_collateral(const struct world *w, X509 *pck_revoked,
+                                                X509 *ca_revoked, int64_t crl_until)
+{
+	json_t *j = json_object();
+	char *doc, *h;
+	struct dcap_collateral *col;
+
+	set_chain(j, "pck_crl_issuer_chain", w->p.ca, w->p.root);
+	set_chain(j, "tcb_info_issuer_chain", w->tcb, w->p.root);
+	set_chain(j, "qe_identity_issuer_chain", w->tcb, w->p.root);
+	h = crl_hex(mk_crl(w->p.root, w->p.kroot, ca_revoked, NOW_25 - 86400, crl_until));
+	json_object_set_new(j, "root_ca_crl", json_string(h));
+	free(h);
+	h = crl_hex(mk_crl(w->p.ca, w->p.kca, pck_revoked, NOW_25 - 86400, crl_until));
+	json_object_set_new(j, "pck_crl", json_string(h));
+	free(h);
+	set_signed(j, w, "tcb_info", "tcb_info_signature");
+	set_signed(j, w, "qe_identity", "qe_identity_signature");
+	doc = json_dumps(j, JSON_COMPACT);
+	col = col_parse((const uint8_t *)doc, strlen(doc));
+	free(doc);
+	json_decref(j);
+	return col;
+}
+
+/* A complete SGX v3 quote under a self-made root, with the real PCK SGX extension. */
+static void world_make(struct world *w)
+{
+	struct vec v = SGX_V3;
+	struct dcap_quote *q;
+	uint8_t rep[DCAP_REPORT_LEN];
+	X509_EXTENSION *ext;
+	char *pem;
+
+	vec_load(&v);
+	assert_int_equal(dcap_quote_parse(v.q, v.qlen, &q), 0);
+	ext = real_sgx_ext(q);
+	pki_make(&w->p, ext);
+	assert_int_equal(cr_pkey_generate(CR_KEY_P256, &w->ktcb), 0);
+	w->tcb = mk_cert("Intel SGX TCB Signing", w->p.root, w->p.kroot, w->ktcb, 0, 4, NULL);
+	assert_int_equal(cr_pkey_generate(CR_KEY_P256, &w->att), 0);
+	bind_report(q, w->att, rep);
+	pem = chain_pem(w->p.chain);
+	build_v3(q, w->att, rep, w->p.kleaf, NULL, pem, &w->quote);
+	w->real = json_loadb((const char *)v.c, v.clen, 0, NULL);
+	assert_non_null(w->real);
+	free(pem);
+	X509_EXTENSION_free(ext);
+	dcap_quote_free(q);
+	vec_free(&v);
+}
+
+static void world_free(struct world *w)
+{
+	cu_buf_free(&w->quote);
+	json_decref(w->real);
+	X509_free(w->tcb);
+	EVP_PKEY_free(w->ktcb);
+	EVP_PKEY_free(w->att);
+	pki_free(&w->p);
+}
+
+/* Verify with the cached verifier v and with a verifier without cache: both must agree. */
+static int both(struct dcap_verifier *v, struct dcap_verifier *full, const struct world *w,
+                const struct dcap_collateral *col, int64_t now)
+{
+	struct dcap_result res, res_full;
+	struct tee_claims c, c_full;
+	int rc = dcap_verifier_verify(v, w->quote.data, w->quote.len, col, now, &c, &res);
+	int rc_full =
+	    dcap_verifier_verify(full, w->quote.data, w->quote.len, col, now, &c_full, &res_full);
+
+	print_message("cached: %d %s | full: %d %s\n", rc, res.reason, rc_full, res_full.reason);
+	assert_int_equal(rc, rc_full);
+	assert_string_equal(res.reason, res_full.reason);
+	assert_memory_equal(&c, &c_full, sizeof(c));
+	return rc;
+}
+
+static void test_cache_refuses(void **state)
+{
+	struct world w = {0};
+	struct dcap_verifier *v, *full;
+	struct dcap_collateral *clean, *clean2, *pck_revoked, *ca_revoked, *crl_old;
+	struct dcap_cache_stats st;
+
+	(void)state;
+	world_make(&w);
+	assert_int_equal(dcap_verifier_new(8, &v), 0);
+	assert_int_equal(dcap_verifier_new(0, &full), 0);
+	dcap_verifier_set_root_pin(v, w.p.pin);
+	dcap_verifier_set_root_pin(full, w.p.pin);
+	clean = world_collateral(&w, NULL, NULL, NOW_25 + 86400);
+	clean2 = world_collateral(&w, NULL, NULL, NOW_25 + 2 * 86400);
+	pck_revoked = world_collateral(&w, w.p.leaf, NULL, NOW_25 + 86400);
+	ca_revoked = world_collateral(&w, NULL, w.p.ca, NOW_25 + 86400);
+	crl_old = world_collateral(&w, NULL, NULL, NOW_25 - 3600);
+
+	/* The forged world verifies under its own pin (and only under it), then comes from the
+	 * cache. */
+	assert_int_equal(both(v, full, &w, clean, NOW_25), 0);
+	{
+		struct tee_claims c;
+		assert_int_equal(dcap_verify(w.quote.data, w.quote.len, clean, NOW_25, &c, NULL),
+		                 CU_EUNTRUSTED);
+	}
+	assert_int_equal(both(v, full, &w, clean, NOW_25 + 60), 0);
+	dcap_verifier_stats(v, &st);
+	assert_int_equal(st.misses, 1);
+	assert_int_equal(st.hits, 1);
+	assert_int_equal(st.entries, 1);
+
+	/* The PCK revoked by a different PCK CRL: the cached chain is not taken for it. */
+	assert_int_equal(both(v, full, &w, pck_revoked, NOW_25), CU_EREVOKED);
+	/* The CA revoked by a different root CRL (caught with the collateral's own chain). */
+	assert_int_equal(both(v, full, &w, ca_revoked, NOW_25), CU_EREVOKED);
+	/* CRLs that expired before now. */
+	assert_int_equal(both(v, full, &w, crl_old, NOW_25), CU_EEXPIRED);
+	dcap_verifier_stats(v, &st);
+	assert_int_equal(st.hits, 1);
+
+	/* The entry still serves its own CRL set; another clean set is a miss, then a hit. */
+	assert_int_equal(both(v, full, &w, clean, NOW_25 + 120), 0);
+	assert_int_equal(both(v, full, &w, clean2, NOW_25 + 86400 + 60), 0);
+	assert_int_equal(both(v, full, &w, clean2, NOW_25 + 86400 + 120), 0);
+	dcap_verifier_stats(v, &st);
+	assert_int_equal(st.hits, 3);
+	assert_int_equal(st.misses, 3); /* clean (first), pck_revoked, clean2; ca_revoked and
+	                                   crl_old fail before the chain */
+	/* At and past the clean CRLs' nextUpdate (OpenSSL counts nextUpdate as past already):
+	 * refused, cached or not. */
+	/* (A miss: the entry holds the CRL set it was last verified with, clean2's.) */
+	assert_int_equal(both(v, full, &w, clean, NOW_25 + 86400 - 1), 0);
+	assert_int_equal(both(v, full, &w, clean, NOW_25 + 86400), CU_EEXPIRED);
+	assert_int_equal(both(v, full, &w, clean, NOW_25 + 86400 + 1), CU_EEXPIRED);
+
+	/* Without collateral the cached chain serves inside the certificates' windows only:
+	 * [notBefore, notAfter - 1], as OpenSSL counts notAfter as past already. */
+	assert_int_equal(both(v, full, &w, NULL, NOW_25), 0);
+	assert_int_equal(both(v, full, &w, NULL, T0 + YEAR - 1), 0);
+	assert_int_equal(both(v, full, &w, NULL, T0 - YEAR), 0);
+	assert_int_equal(both(v, full, &w, NULL, T0 + YEAR), CU_EEXPIRED);
+	assert_int_equal(both(v, full, &w, NULL, T0 + YEAR + 1), CU_EEXPIRED);
+	assert_int_equal(both(v, full, &w, NULL, T0 - YEAR - 1), CU_EEXPIRED);
+	dcap_verifier_stats(v, &st);
+	assert_int_equal(st.hits, 6);
+
+	/* Changing the pin empties the cache; the Intel pin refuses the forged root. */
+	dcap_verifier_set_root_pin(v, dcap_intel_root_sha256);
+	dcap_verifier_set_root_pin(full, dcap_intel_root_sha256);
+	dcap_verifier_stats(v, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(both(v, full, &w, NULL, NOW_25), CU_EUNTRUSTED);
+
+	dcap_collateral_free(clean);
+	dcap_collateral_free(clean2);
+	dcap_collateral_free(pck_revoked);
+	dcap_collateral_free(ca_revoked);
+	dcap_collateral_free(crl_old);
+	dcap_verifier_free(v);
+	dcap_verifier_free(full);
+	world_free(&w);
+}
+
+/* A chain with more certificates than the verified path is verified every time, never cached. */
+static void test_cache_only_exact_paths(void **state)
+{
+	struct world w = {0};
+	struct dcap_verifier *v;
+	struct dcap_cache_stats st;
+	struct dcap_quote *q;
+	struct tee_claims c;
+	struct dcap_result res;
+	struct cu_buf fq;
+	uint8_t rep[DCAP_REPORT_LEN];
+	char *pem;
+
+	(void)state;
+	world_make(&w);
+	assert_int_equal(dcap_verifier_new(4, &v), 0);
+	dcap_verifier_set_root_pin(v, w.p.pin);
+	assert_int_equal(dcap_quote_parse(w.quote.data, w.quote.len, &q), 0);
+	assert_true(sk_X509_push(w.p.chain, X509_dup(w.tcb)));
+	pem = chain_pem(w.p.chain);
+	memcpy(rep, q->qe_report_raw, sizeof(rep));
+	build_v3(q, w.att, rep, w.p.kleaf, NULL, pem, &fq);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(dcap_verifier_verify(v, fq.data, fq.len, NULL, NOW_25, &c, &res),
+		                 0);
+	dcap_verifier_stats(v, &st);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.misses, 2);
+	assert_int_equal(st.entries, 0);
+	cu_buf_free(&fq);
+	free(pem);
+	dcap_quote_free(q);
+	dcap_verifier_free(v);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +704,8 @@ int main(void)
 	    cmocka_unit_test(test_fake_root),
 	    cmocka_unit_test(test_new_attestation_key),
 	    cmocka_unit_test(test_ratls_quotes),
+	    cmocka_unit_test(test_cache_refuses),
+	    cmocka_unit_test(test_cache_only_exact_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
