@@ -6,6 +6,7 @@
 #include "common/file.h"
 #include "common/mem.h"
 #include "efile/efile.h"
+#include "efile/pipeline.h"
 
 const char *ef_format_name(enum ef_format f)
 {
@@ -62,86 +63,151 @@ static void progress(const struct ef_io_opts *o, uint64_t done)
 }
 
 /*
- * Read up to n bytes, then tell whether the input ends right after them
- * (*final): a full read is final only when a one-byte look-ahead finds EOF.
- * The look-ahead byte, if any, is returned in *peek for the next call.
+ * The Custos format streams in batches of whole chunks: one read() and one
+ * write() per batch, and a second thread beside the calling one. Decryption
+ * reads ahead on the helper (ciphertext only) while the calling thread
+ * authenticates, decrypts and writes; nothing is written before its chunk
+ * authenticates. Encryption reads, seals and writes on the calling thread
+ * while the helper hashes the ciphertext for the content digest. Memory is
+ * EF_PL_SLOTS batches plus one, whatever the file size.
  */
-struct reader_la {
-	int fd;
-	int have_peek;
-	uint8_t peek;
-};
+#define EF_BATCH (512u * 1024)
 
-static int read_block(struct reader_la *r, uint8_t *buf, size_t n, size_t *got, int *final)
+/* Chunks per batch: as many as fit in EF_BATCH, at least one. */
+static size_t batch_chunks(uint32_t cs)
 {
-	size_t off = 0, g;
-	int rc;
+	return cs >= EF_BATCH ? 1 : EF_BATCH / cs;
+}
 
-	*got = 0;
-	*final = 0;
-	if (r->have_peek) {
-		buf[0] = r->peek;
-		off = 1;
-		r->have_peek = 0;
-	}
-	rc = cu_read_full(r->fd, buf + off, n - off, &g);
-	if (rc)
-		return rc;
-	*got = off + g;
-	if (*got < n) {
-		*final = 1;
-		return 0;
-	}
-	rc = cu_read_full(r->fd, &r->peek, 1, &g);
-	if (rc)
-		return rc;
-	r->have_peek = g == 1;
-	*final = g == 0;
+/* Fewer slots for huge chunks, so that memory stays near three chunks. */
+static int ring_slots(size_t slot)
+{
+	return slot <= 2 * (size_t)EF_BATCH ? EF_PL_SLOTS : 2;
+}
+
+/*
+ * Seal got bytes of plaintext (whole chunks, then the final one when final)
+ * into ct; *clen gets the bytes of ciphertext.
+ */
+static int seal_batch(struct ef_stream *s, const uint8_t *pt, size_t got, int final, size_t cs,
+                      uint8_t *ct, size_t *clen)
+{
+	size_t off = 0, n;
+	int last, rc;
+
+	*clen = 0;
+	do {
+		n = got - off;
+		last = final && n <= cs;
+		if (!last)
+			n = cs;
+		if ((rc = ef_stream_seal(s, pt + off, n, last, ct + *clen)))
+			return rc;
+		off += n;
+		*clen += n + EF_TAG_LEN;
+	} while (off < got);
 	return 0;
 }
 
+/* Read, seal and write on this thread; hash the ciphertext on the helper when hash is set. */
 static int custos_encrypt(const uint8_t *key, int in_fd, struct sink *out,
                           const struct ef_io_opts *o)
 {
 	uint32_t cs = o && o->chunk_size ? o->chunk_size : EF_DEFAULT_CHUNK;
-	struct reader_la in = {in_fd, 0, 0};
+	size_t k = batch_chunks(cs), ptlen = k * cs, ctlen = k * (cs + EF_TAG_LEN), got, clen;
+	struct ef_pl_input in;
+	struct ef_pl *hasher = NULL;
+	struct ef_pl_slot *slot;
 	struct ef_stream *s = NULL;
-	uint8_t *pt = NULL, *ct = NULL;
+	uint8_t *pt = NULL, *ctbuf = NULL, *ct;
 	uint64_t done = 0;
-	size_t got;
 	int final = 0, rc;
 
+	ef_pl_input_init(&in, in_fd);
 	if ((rc = ef_stream_new_encrypt(key, cs, &s)))
 		return rc;
 	rc = CU_ENOMEM;
-	if (!(pt = malloc(cs)) || !(ct = malloc((size_t)cs + EF_TAG_LEN)))
+	if (!(pt = malloc(ptlen)))
 		goto out;
-	if ((rc = sink_write(out, ef_stream_header(s), EF_HEADER_LEN)))
+	if (out->hash ? (rc = ef_pl_new(ctlen, ring_slots(ctlen), 0, &hasher)) != 0
+	              : (ctbuf = malloc(ctlen)) == NULL)
+		goto out;
+	if ((rc = sink_write(out, ef_stream_header(s), EF_HEADER_LEN)) ||
+	    (hasher && (rc = ef_pl_start_hasher(hasher, out->hash))))
 		goto out;
 	while (!final) {
-		if ((rc = read_block(&in, pt, cs, &got, &final)))
+		if ((rc = ef_pl_read_block(&in, pt, ptlen, &got, &final)))
 			goto out;
-		if ((rc = ef_stream_seal(s, pt, got, final, ct)) ||
-		    (rc = sink_write(out, ct, got + EF_TAG_LEN)))
+		slot = hasher ? ef_pl_get_free(hasher) : NULL;
+		if (hasher && !slot) {
+			rc = CU_ESTATE; /* cannot happen: only this thread stops the ring */
+			goto out;
+		}
+		ct = slot ? slot->buf : ctbuf;
+		if ((rc = seal_batch(s, pt, got, final, cs, ct, &clen)))
+			goto out;
+		if (slot) {
+			slot->len = clen;
+			ef_pl_put_full(hasher); /* hashed while we write it */
+		}
+		if ((rc = cu_write_full(out->fd, ct, clen)))
 			goto out;
 		progress(o, done += got);
 	}
+	if (hasher)
+		rc = ef_pl_finish(hasher, 1);
 out:
-	cu_free_secret(pt, cs);
-	free(ct);
+	if (hasher)
+		ef_pl_finish(hasher, 0);
+	ef_pl_free(hasher);
+	cu_free_secret(pt, ptlen);
+	free(ctbuf);
 	ef_stream_free(s);
 	return rc;
 }
 
+/*
+ * Open the records of one batch (whole records, then the final one when the
+ * input ends) into pt, then write the plaintext of every record that
+ * authenticated, also when a later one does not.
+ */
+static int open_batch(struct ef_stream *s, const struct ef_pl_slot *b, size_t rec, uint8_t *pt,
+                      struct sink *out, uint64_t *done)
+{
+	size_t off = 0, w = 0, n;
+	int last, rc = 0, wrc;
+
+	do {
+		n = b->len - off;
+		last = b->final && n <= rec;
+		if (!last)
+			n = rec;
+		if (n < EF_TAG_LEN) {
+			rc = CU_ETRUNC;
+			break;
+		}
+		if ((rc = ef_stream_open(s, b->buf + off, n, last, pt + w)))
+			break;
+		off += n;
+		w += n - EF_TAG_LEN;
+	} while (off < b->len);
+	*done += off;
+	if (w && (wrc = sink_write(out, pt, w)))
+		return wrc;
+	return rc;
+}
+
+/* Read ahead on the helper; authenticate, decrypt and write on this thread. */
 static int custos_decrypt(const uint8_t *key, int in_fd, struct sink *out,
                           const struct ef_io_opts *o)
 {
-	struct reader_la in = {in_fd, 0, 0};
 	struct ef_header h;
 	struct ef_stream *s = NULL;
-	uint8_t hdr[EF_HEADER_LEN], *pt = NULL, *ct = NULL;
+	struct ef_pl *reader = NULL;
+	const struct ef_pl_slot *b;
+	uint8_t hdr[EF_HEADER_LEN], *pt = NULL;
 	uint64_t done = EF_HEADER_LEN;
-	size_t got, rec;
+	size_t got, rec, k, ptlen = 0;
 	int final = 0, rc;
 
 	if ((rc = cu_read_full(in_fd, hdr, sizeof(hdr), &got)))
@@ -151,24 +217,29 @@ static int custos_decrypt(const uint8_t *key, int in_fd, struct sink *out,
 	if ((rc = ef_stream_new_decrypt(key, &h, &s)))
 		return rc;
 	rec = (size_t)h.chunk_size + EF_TAG_LEN;
+	k = batch_chunks(h.chunk_size);
+	ptlen = k * h.chunk_size;
 	rc = CU_ENOMEM;
-	if (!(pt = malloc(h.chunk_size)) || !(ct = malloc(rec)))
+	if (!(pt = malloc(ptlen)) || (rc = ef_pl_new(k * rec, ring_slots(k * rec), 0, &reader)) ||
+	    (rc = ef_pl_start_reader(reader, in_fd)))
 		goto out;
 	while (!final) {
-		if ((rc = read_block(&in, ct, rec, &got, &final)))
-			goto out;
-		if (got < EF_TAG_LEN) {
-			rc = CU_ETRUNC;
-			goto out;
+		if (!(b = ef_pl_get_full(reader))) {
+			rc = CU_ESTATE; /* cannot happen: only this thread stops the ring */
+			break;
 		}
-		if ((rc = ef_stream_open(s, ct, got, final, pt)) ||
-		    (rc = sink_write(out, pt, got - EF_TAG_LEN)))
-			goto out;
-		progress(o, done += got);
+		rc = b->rc ? b->rc : open_batch(s, b, rec, pt, out, &done);
+		final = b->final;
+		ef_pl_put_free(reader);
+		if (rc)
+			break;
+		progress(o, done);
 	}
 out:
-	cu_free_secret(pt, h.chunk_size);
-	free(ct);
+	if (reader)
+		ef_pl_finish(reader, 0);
+	ef_pl_free(reader);
+	cu_free_secret(pt, ptlen);
 	ef_stream_free(s);
 	return rc;
 }
