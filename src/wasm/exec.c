@@ -195,19 +195,27 @@ static uint64_t rotr64(uint64_t a, uint64_t b)
 	return (a >> b) | (a << ((64 - b) & 63));
 }
 
+/* Parameters and results of a host call held on the C stack. */
+#define HOST_SMALL 16
+
 static int host_call(struct wasm_store *s, struct wasm_instance *caller, struct wasm_func *f,
                      uint64_t *args)
 {
-	struct wasm_value *av, *rv;
+	struct wasm_value av_small[HOST_SMALL], rv_small[HOST_SMALL], *av = av_small,
+	                                                              *rv = rv_small;
 	struct wasm_host_call call;
 	const uint8_t *t = f->type.types;
 	uint32_t i, np = f->type.nparams, nr = f->type.nresults;
 	int rc = CU_ENOMEM;
 
-	av = calloc((size_t)np + 1, sizeof(*av));
-	rv = calloc((size_t)nr + 1, sizeof(*rv));
+	/* No allocation for the usual small signatures. */
+	if (np > HOST_SMALL)
+		av = calloc(np, sizeof(*av));
+	if (nr > HOST_SMALL)
+		rv = calloc(nr, sizeof(*rv));
 	if (av == NULL || rv == NULL)
 		goto out;
+	memset(rv, 0, (nr > HOST_SMALL ? nr : HOST_SMALL) * sizeof(*rv));
 	for (i = 0; i < np; i++) {
 		av[i].type = t[i];
 		av[i].of.i64 = args[i];
@@ -236,67 +244,42 @@ static int host_call(struct wasm_store *s, struct wasm_instance *caller, struct 
 			args[i] = rv[i].of.i64;
 	}
 out:
-	free(av);
-	free(rv);
+	if (av != av_small)
+		free(av);
+	if (rv != rv_small)
+		free(rv);
 	return rc;
 }
 
-/* The operations that have a handler; any other cell value is a bug. */
-#define WASM_OPS(X)                                                                                                                                                                                                                                                                                                                                                                                                                 \
-	X(0x00)                                                                                                                                                                                                                                                                                                                                                                                                                     \
-	X(0x1a) X(0x1b) X(0x28) X(0x29) X(0x2a) X(0x2b) X(0x2c) X(0x2d) X(0x2e) X(0x2f) X(0x30)                                                                                                                                                                                                                                                                                                                                     \
-	    X(0x31) X(0x32) X(0x33) X(0x34) X(0x35) X(0x36) X(0x37) X(0x38) X(0x39) X(0x3a)                                                                                                                                                                                                                                                                                                                                         \
-	        X(0x3b) X(0x3c) X(0x3d) X(0x3e) X(0x3f) X(0x40) X(0x45) X(0x46) X(0x47) X(0x48)                                                                                                                                                                                                                                                                                                                                     \
-	            X(0x49) X(0x4a) X(0x4b) X(0x4c) X(0x4d) X(0x4e) X(0x4f) X(0x50) X(0x51)                                                                                                                                                                                                                                                                                                                                         \
-	                X(0x52) X(0x53) X(0x54) X(0x55) X(0x56) X(0x57) X(0x58) X(0x59) X(0x5a)                                                                                                                                                                                                                                                                                                                                     \
-	                    X(0x5b) X(0x5c) X(0x5d) X(0x5e) X(0x5f) X(0x60) X(0x61) X(0x62)                                                                                                                                                                                                                                                                                                                                         \
-	                        X(0x63) X(0x64) X(0x65) X(0x66) X(0x67) X(0x68) X(0x69) X(0x6a)                                                                                                                                                                                                                                                                                                                                     \
-	                            X(0x6b) X(0x6c) X(0x6d) X(0x6e) X(0x6f) X(0x70) X(0x71)                                                                                                                                                                                                                                                                                                                                         \
-	                                X(0x72) X(0x73) X(0x74) X(0x75) X(0x76) X(0x77) X(0x78)                                                                                                                                                                                                                                                                                                                                     \
-	                                    X(0x79) X(0x7a) X(0x7b) X(0x7c) X(0x7d) X(0x7e)                                                                                                                                                                                                                                                                                                                                         \
-	                                        X(0x7f) X(0x80) X(0x81) X(0x82) X(0x83) X(0x84)                                                                                                                                                                                                                                                                                                                                     \
-	                                            X(0x85) X(0x86) X(0x87) X(0x88) X(0x89)                                                                                                                                                                                                                                                                                                                                         \
-	                                                X(0x8a) X(0x8b) X(0x8c) X(0x8d) X(0x8e)                                                                                                                                                                                                                                                                                                                                     \
-	                                                    X(0x8f) X(0x90) X(0x91) X(0x92)                                                                                                                                                                                                                                                                                                                                         \
-	                                                        X(0x93) X(0x94) X(0x95) X(0x96)                                                                                                                                                                                                                                                                                                                                     \
-	                                                            X(0x97) X(0x98) X(0x99)                                                                                                                                                                                                                                                                                                                                         \
-	                                                                X(0x9a) X(0x9b) X(0x9c)                                                                                                                                                                                                                                                                                                                                     \
-	                                                                    X(0x9d) X(0x9e)                                                                                                                                                                                                                                                                                                                                         \
-	                                                                        X(0x9f) X(0xa0) X(                                                                                                                                                                                                                                                                                                                                  \
-	                                                                            0xa1) X(0xa2)                                                                                                                                                                                                                                                                                                                                   \
-	                                                                            X(0xa3) X(0xa4) X(0xa5) X(                                                                                                                                                                                                                                                                                                                      \
-	                                                                                0xa6) X(0xa7)                                                                                                                                                                                                                                                                                                                               \
-	                                                                                X(                                                                                                                                                                                                                                                                                                                                          \
-	                                                                                    0xa8) X(0xa9)                                                                                                                                                                                                                                                                                                                           \
-	                                                                                    X(                                                                                                                                                                                                                                                                                                                                      \
-	                                                                                        0xaa) X(0xab)                                                                                                                                                                                                                                                                                                                       \
-	                                                                                        X(                                                                                                                                                                                                                                                                                                                                  \
-	                                                                                            0xac) X(0xad)                                                                                                                                                                                                                                                                                                                   \
-	                                                                                            X(0xae)                                                                                                                                                                                                                                                                                                                         \
-	                                                                                                X(0xaf) X(                                                                                                                                                                                                                                                                                                                  \
-	                                                                                                    0xb0)                                                                                                                                                                                                                                                                                                                   \
-	                                                                                                    X(0xb1)                                                                                                                                                                                                                                                                                                                 \
-	                                                                                                        X(0xb2)                                                                                                                                                                                                                                                                                                             \
-	                                                                                                            X(0xb3) X(0xb4) X(0xb5) X(0xb6) X(0xb7) X(0xb8) X(0xb9) X(0xba) X(0xbb) X(0xbc) X(0xbd) X(0xbe) X(0xbf) X(0xc0) X(0xc1) X(0xc2) X(0xc3) X(0xc4) X(0xd1) X(0x100) X(0x101) X(0x102) X(0x103) X(0x104) X(0x105) X(0x106) X(                                                                                       \
-	                                                                                                                0x107) X(0x108) X(0x109) X(0x10a)                                                                                                                                                                                                                                                                           \
-	                                                                                                                X(0x10b) X(                                                                                                                                                                                                                                                                                                 \
-	                                                                                                                    0x10c) X(0x10d)                                                                                                                                                                                                                                                                                         \
-	                                                                                                                    X(0x10e) X(                                                                                                                                                                                                                                                                                             \
-	                                                                                                                        0x10f)                                                                                                                                                                                                                                                                                              \
-	                                                                                                                        X(0x110)                                                                                                                                                                                                                                                                                            \
-	                                                                                                                            X(0x111)                                                                                                                                                                                                                                                                                        \
-	                                                                                                                                X(                                                                                                                                                                                                                                                                                          \
-	                                                                                                                                    OP_JMP) X(OP_JZ) X(OP_JNZ) X(OP_BR) X(OP_BR_IF) X(OP_BR_TABLE) X(OP_RETURN) X(OP_CALL) X(OP_CALL_IMPORT) X(OP_CALL_INDIRECT) X(OP_LOCAL_GET) X(OP_LOCAL_SET) X(OP_LOCAL_TEE) X(OP_GLOBAL_GET)                                                                                           \
-	                                                                                                                                    X(OP_GLOBAL_SET) X(OP_TABLE_GET) X(OP_TABLE_SET) X(OP_CONST) X(OP_REF_FUNC) X(OP_FUEL) X(OP_LL_I32_ADD) X(OP_L_I32_ADDI) X(OP_I32_ADDI) X(OP_LOCAL_SET_GET) X(OP_I32_LT_S_JZ) X(OP_I32_LT_U_JZ) X(OP_I32_EQZ_JZ) X(OP_I32_NE_JZ) X(OP_I32_EQ_JZ) X(OP_I32_GE_S_JZ) X(OP_I32_GT_S_JZ) X( \
-	                                                                                                                                        OP_I32_LE_S_JZ) X(OP_I32_LT_S_JNZ)                                                                                                                                                                                                                                                  \
-	                                                                                                                                        X(OP_I32_LT_U_JNZ) X(                                                                                                                                                                                                                                                               \
-	                                                                                                                                            OP_I32_EQZ_JNZ)                                                                                                                                                                                                                                                                 \
-	                                                                                                                                            X(OP_I32_NE_JNZ) X(                                                                                                                                                                                                                                                             \
-	                                                                                                                                                OP_I32_EQ_JNZ)                                                                                                                                                                                                                                                              \
-	                                                                                                                                                X(OP_I32_GE_S_JNZ) X(                                                                                                                                                                                                                                                       \
-	                                                                                                                                                    OP_I32_GT_S_JNZ)                                                                                                                                                                                                                                                        \
-	                                                                                                                                                    X(OP_I32_LE_S_JNZ)                                                                                                                                                                                                                                                      \
-	                                                                                                                                                        X(OP_LOCAL_GET_LOAD_I32)
+/* The operations with a handler of their own (fused ones: below). */
+// clang-format off
+#define WASM_OPS(X) \
+	X(0x00) X(0x1a) X(0x1b) X(0x28) X(0x29) X(0x2a) X(0x2b) X(0x2c) \
+	X(0x2d) X(0x2e) X(0x2f) X(0x30) X(0x31) X(0x32) X(0x33) X(0x34) \
+	X(0x35) X(0x36) X(0x37) X(0x38) X(0x39) X(0x3a) X(0x3b) X(0x3c) \
+	X(0x3d) X(0x3e) X(0x3f) X(0x40) X(0x45) X(0x46) X(0x47) X(0x48) \
+	X(0x49) X(0x4a) X(0x4b) X(0x4c) X(0x4d) X(0x4e) X(0x4f) X(0x50) \
+	X(0x51) X(0x52) X(0x53) X(0x54) X(0x55) X(0x56) X(0x57) X(0x58) \
+	X(0x59) X(0x5a) X(0x5b) X(0x5c) X(0x5d) X(0x5e) X(0x5f) X(0x60) \
+	X(0x61) X(0x62) X(0x63) X(0x64) X(0x65) X(0x66) X(0x67) X(0x68) \
+	X(0x69) X(0x6a) X(0x6b) X(0x6c) X(0x6d) X(0x6e) X(0x6f) X(0x70) \
+	X(0x71) X(0x72) X(0x73) X(0x74) X(0x75) X(0x76) X(0x77) X(0x78) \
+	X(0x79) X(0x7a) X(0x7b) X(0x7c) X(0x7d) X(0x7e) X(0x7f) X(0x80) \
+	X(0x81) X(0x82) X(0x83) X(0x84) X(0x85) X(0x86) X(0x87) X(0x88) \
+	X(0x89) X(0x8a) X(0x8b) X(0x8c) X(0x8d) X(0x8e) X(0x8f) X(0x90) \
+	X(0x91) X(0x92) X(0x93) X(0x94) X(0x95) X(0x96) X(0x97) X(0x98) \
+	X(0x99) X(0x9a) X(0x9b) X(0x9c) X(0x9d) X(0x9e) X(0x9f) X(0xa0) \
+	X(0xa1) X(0xa2) X(0xa3) X(0xa4) X(0xa5) X(0xa6) X(0xa7) X(0xa8) \
+	X(0xa9) X(0xaa) X(0xab) X(0xac) X(0xad) X(0xae) X(0xaf) X(0xb0) \
+	X(0xb1) X(0xb2) X(0xb3) X(0xb4) X(0xb5) X(0xb6) X(0xb7) X(0xb8) \
+	X(0xb9) X(0xba) X(0xbb) X(0xbc) X(0xbd) X(0xbe) X(0xbf) X(0xc0) \
+	X(0xc1) X(0xc2) X(0xc3) X(0xc4) X(0xd1) X(0x100) X(0x101) X(0x102) \
+	X(0x103) X(0x104) X(0x105) X(0x106) X(0x107) X(0x108) X(0x109) X(0x10a) \
+	X(0x10b) X(0x10c) X(0x10d) X(0x10e) X(0x10f) X(0x110) X(0x111) X(OP_JMP) \
+	X(OP_JZ) X(OP_JNZ) X(OP_BR) X(OP_BR_IF) X(OP_BR_TABLE) X(OP_RETURN) X(OP_CALL) X(OP_CALL_IMPORT) \
+	X(OP_CALL_INDIRECT) X(OP_LOCAL_GET) X(OP_LOCAL_SET) X(OP_LOCAL_TEE) X(OP_GLOBAL_GET) X(OP_GLOBAL_SET) X(OP_TABLE_GET) X(OP_TABLE_SET) \
+	X(OP_CONST) X(OP_REF_FUNC) X(OP_FUEL) X(OP_JZ_L) X(OP_JNZ_L) X(OP_COPY) X(OP_SETI)
+// clang-format on
 
 #ifdef WASM_SWITCH_DISPATCH
 #define H(o)   case o:
@@ -424,35 +407,14 @@ out:
 		sp[-1] = (conv);                                                                   \
 		NEXT();                                                                            \
 	}
-/* A fused compare-and-branch: jump by the offset when cond holds. */
-#define CJ(cond)                                                                                   \
-	{                                                                                          \
-		uint32_t b = (uint32_t)sp[-1], a = (uint32_t)sp[-2];                               \
-		(void)a;                                                                           \
-		sp -= 2;                                                                           \
-		if (cond)                                                                          \
-			ip += ip->s;                                                               \
-		else                                                                               \
-			ip++;                                                                      \
-		NEXT();                                                                            \
-	}
-#define CJ1(cond)                                                                                  \
-	{                                                                                          \
-		uint32_t a = (uint32_t)sp[-1];                                                     \
-		sp -= 1;                                                                           \
-		if (cond)                                                                          \
-			ip += ip->s;                                                               \
-		else                                                                               \
-			ip++;                                                                      \
-		NEXT();                                                                            \
-	}
+#include "wasm/exec_fused.h"
 
 static int run(struct wasm_store *s, struct wasm_func *entry, uint64_t *args,
                const void *const **table)
 {
 #ifndef WASM_SWITCH_DISPATCH
 #define LBL(o) [o] = &&l_##o,
-	static const void *const labels[OP_COUNT] = {WASM_OPS(LBL)};
+	static const void *const labels[OP_COUNT] = {WASM_OPS(LBL) FUSED_LABELS};
 #undef LBL
 #endif
 	const union wasm_cell *ip;
@@ -494,6 +456,7 @@ dispatch:
 #else
 	NEXT();
 #endif
+		// clang-format off
 		H(0x00) TRAP("unreachable");
 		H(0x1a) sp--;
 		NEXT();
@@ -505,21 +468,30 @@ dispatch:
 				sp[-1] = sp[0];
 			NEXT();
 		}
-		H(0x28)
-		LOAD(uint32_t, 4, v) H(0x29) LOAD(uint64_t, 8, v) H(0x2a) LOAD(uint32_t, 4, v) H(
-		    0x2b) LOAD(uint64_t, 8, v) H(0x2c) LOAD(int8_t, 1, (uint32_t)(int32_t)v) H(0x2d)
-		    LOAD(uint8_t, 1, v) H(0x2e) LOAD(int16_t, 2, (uint32_t)(int32_t)v) H(0x2f)
-		        LOAD(uint16_t, 2, v) H(0x30) LOAD(int8_t, 1, (uint64_t)(int64_t)v) H(0x31)
-		            LOAD(uint8_t, 1, v) H(0x32) LOAD(int16_t, 2, (uint64_t)(int64_t)v)
-		                H(0x33) LOAD(uint16_t, 2, v) H(0x34)
-		                    LOAD(int32_t, 4, (uint64_t)(int64_t)v) H(0x35)
-		                        LOAD(uint32_t, 4, v) H(0x36) STORE(uint32_t, 4) H(0x37)
-		                            STORE(uint64_t, 8) H(0x38) STORE(uint32_t, 4) H(0x39)
-		                                STORE(uint64_t, 8) H(0x3a) STORE(uint8_t, 1) H(0x3b)
-		                                    STORE(uint16_t, 2) H(0x3c) STORE(uint8_t, 1)
-		                                        H(0x3d) STORE(uint16_t, 2) H(0x3e)
-		                                            STORE(uint32_t, 4) H(0x3f) *sp++ =
-		                                                inst->mems[0]->pages;
+		H(0x28) LOAD(uint32_t, 4, v)
+		H(0x29) LOAD(uint64_t, 8, v)
+		H(0x2a) LOAD(uint32_t, 4, v)
+		H(0x2b) LOAD(uint64_t, 8, v)
+		H(0x2c) LOAD(int8_t, 1, (uint32_t)(int32_t)v)
+		H(0x2d) LOAD(uint8_t, 1, v)
+		H(0x2e) LOAD(int16_t, 2, (uint32_t)(int32_t)v)
+		H(0x2f) LOAD(uint16_t, 2, v)
+		H(0x30) LOAD(int8_t, 1, (uint64_t)(int64_t)v)
+		H(0x31) LOAD(uint8_t, 1, v)
+		H(0x32) LOAD(int16_t, 2, (uint64_t)(int64_t)v)
+		H(0x33) LOAD(uint16_t, 2, v)
+		H(0x34) LOAD(int32_t, 4, (uint64_t)(int64_t)v)
+		H(0x35) LOAD(uint32_t, 4, v)
+		H(0x36) STORE(uint32_t, 4)
+		H(0x37) STORE(uint64_t, 8)
+		H(0x38) STORE(uint32_t, 4)
+		H(0x39) STORE(uint64_t, 8)
+		H(0x3a) STORE(uint8_t, 1)
+		H(0x3b) STORE(uint16_t, 2)
+		H(0x3c) STORE(uint8_t, 1)
+		H(0x3d) STORE(uint16_t, 2)
+		H(0x3e) STORE(uint32_t, 4)
+		                                        H(0x3f) *sp++ = inst->mems[0]->pages;
 		NEXT();
 		H(0x40)
 		{
@@ -530,32 +502,46 @@ dispatch:
 			LOAD_MEM();
 			NEXT();
 		}
-		H(0x45)
-		UN32(a == 0) H(0x46) BIN32(a == b) H(0x47) BIN32(a != b) H(0x48) BIN32((int32_t)a <
-		                                                                       (int32_t)b)
-		    H(0x49) BIN32(a < b) H(0x4a) BIN32((int32_t)a > (int32_t)b) H(0x4b) BIN32(
-		        a > b) H(0x4c) BIN32((int32_t)a <= (int32_t)b) H(0x4d) BIN32(a <= b) H(0x4e)
-		        BIN32((int32_t)a >= (int32_t)b) H(0x4f) BIN32(a >= b) H(0x50) UN64(
-		            a == 0) H(0x51) CMP64(a == b) H(0x52) CMP64(a != b) H(0x53)
-		            CMP64((int64_t)a < (int64_t)b) H(0x54) CMP64(a < b) H(0x55) CMP64(
-		                (int64_t)a > (int64_t)b) H(0x56)
-		                CMP64(a > b) H(0x57) CMP64((int64_t)a <= (int64_t)b) H(0x58)
-		                    CMP64(a <= b) H(0x59) CMP64((int64_t)a >= (int64_t)b) H(0x5a)
-		                        CMP64(a >= b) H(0x5b) FCMP32(a == b) H(0x5c)
-		                            FCMP32(a != b) H(0x5d) FCMP32(a < b) H(0x5e)
-		                                FCMP32(a > b) H(0x5f) FCMP32(a <= b) H(0x60) FCMP32(
-		                                    a >= b) H(0x61) FCMP64(a == b) H(0x62)
-		                                    FCMP64(a != b) H(0x63) FCMP64(a < b) H(0x64)
-		                                        FCMP64(a > b) H(0x65) FCMP64(a <= b) H(0x66)
-		                                            FCMP64(a >= b) H(0x67) UN32(
-		                                                a ? __builtin_clz(a) : 32) H(0x68)
-		                                                UN32(a ? __builtin_ctz(a) : 32)
-		                                                    H(0x69)
-		                                                        UN32(__builtin_popcount(a))
+		H(0x45) UN32(a == 0)
+		H(0x46) BIN32(a == b)
+		H(0x47) BIN32(a != b)
+		H(0x48) BIN32((int32_t)a < (int32_t)b)
+		H(0x49) BIN32(a < b)
+		H(0x4a) BIN32((int32_t)a > (int32_t)b)
+		H(0x4b) BIN32(a > b)
+		H(0x4c) BIN32((int32_t)a <= (int32_t)b)
+		H(0x4d) BIN32(a <= b)
+		H(0x4e) BIN32((int32_t)a >= (int32_t)b)
+		H(0x4f) BIN32(a >= b)
+		H(0x50) UN64(a == 0)
+		H(0x51) CMP64(a == b)
+		H(0x52) CMP64(a != b)
+		H(0x53) CMP64((int64_t)a < (int64_t)b)
+		H(0x54) CMP64(a < b)
+		H(0x55) CMP64((int64_t)a > (int64_t)b)
+		H(0x56) CMP64(a > b)
+		H(0x57) CMP64((int64_t)a <= (int64_t)b)
+		H(0x58) CMP64(a <= b)
+		H(0x59) CMP64((int64_t)a >= (int64_t)b)
+		H(0x5a) CMP64(a >= b)
+		H(0x5b) FCMP32(a == b)
+		H(0x5c) FCMP32(a != b)
+		H(0x5d) FCMP32(a < b)
+		H(0x5e) FCMP32(a > b)
+		H(0x5f) FCMP32(a <= b)
+		H(0x60) FCMP32(a >= b)
+		H(0x61) FCMP64(a == b)
+		H(0x62) FCMP64(a != b)
+		H(0x63) FCMP64(a < b)
+		H(0x64) FCMP64(a > b)
+		H(0x65) FCMP64(a <= b)
+		H(0x66) FCMP64(a >= b)
+		H(0x67) UN32(a ? __builtin_clz(a) : 32)
+		H(0x68) UN32(a ? __builtin_ctz(a) : 32)
+		H(0x69) UN32(__builtin_popcount(a))
 		                                                            H(0x6a) BIN32(a + b)
 		                                                                H(0x6b) BIN32(a - b)
-		                                                                    H(0x6c)
-		                                                                        BIN32(a * b)
+		                                                                    H(0x6c) BIN32(a * b)
 		                                                                            H(0x6d)
 		{
 			uint32_t b = (uint32_t)sp[-1], a = (uint32_t)sp[-2];
@@ -594,14 +580,21 @@ dispatch:
 			sp[-1] = a % b;
 			NEXT();
 		}
-		H(0x71)
-		BIN32(a & b) H(0x72) BIN32(a | b) H(0x73) BIN32(a ^ b) H(0x74) BIN32(a << (b & 31))
-		    H(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31))) H(0x76) BIN32(a >> (b & 31))
-		        H(0x77) BIN32(rotl32(a, b)) H(0x78) BIN32(rotr32(a, b)) H(0x79)
-		            UN64(a ? __builtin_clzll(a) : 64) H(0x7a)
-		                UN64(a ? __builtin_ctzll(a) : 64) H(0x7b)
-		                    UN64(__builtin_popcountll(a)) H(0x7c) BIN64(a + b) H(0x7d)
-		                        BIN64(a - b) H(0x7e) BIN64(a * b) H(0x7f)
+		H(0x71) BIN32(a & b)
+		H(0x72) BIN32(a | b)
+		H(0x73) BIN32(a ^ b)
+		H(0x74) BIN32(a << (b & 31))
+		H(0x75) BIN32((uint32_t)((int32_t)a >> (b & 31)))
+		H(0x76) BIN32(a >> (b & 31))
+		H(0x77) BIN32(rotl32(a, b))
+		H(0x78) BIN32(rotr32(a, b))
+		H(0x79) UN64(a ? __builtin_clzll(a) : 64)
+		H(0x7a) UN64(a ? __builtin_ctzll(a) : 64)
+		H(0x7b) UN64(__builtin_popcountll(a))
+		H(0x7c) BIN64(a + b)
+		H(0x7d) BIN64(a - b)
+		H(0x7e) BIN64(a * b)
+		H(0x7f)
 		{
 			uint64_t b = sp[-1], a = sp[-2];
 			if (b == 0)
@@ -639,113 +632,83 @@ dispatch:
 			sp[-1] = a % b;
 			NEXT();
 		}
-		H(0x83)
-		BIN64(a & b) H(0x84) BIN64(a | b) H(0x85) BIN64(a ^ b) H(0x86) BIN64(a << (b & 63))
-		    H(0x87) BIN64((uint64_t)((int64_t)a >> (b & 63))) H(0x88) BIN64(
-		        a >> (b & 63)) H(0x89) BIN64(rotl64(a, b)) H(0x8a) BIN64(rotr64(a, b))
-		        H(0x8b) UN32(a & 0x7fffffffu) H(0x8c) UN32(a ^ 0x80000000u) H(0x8d) FUN32(
-		            isnan(a) ? a + a : ceilf(a)) H(0x8e) FUN32(isnan(a) ? a + a
-		                                                                : floorf(a)) H(0x8f)
-		            FUN32(isnan(a) ? a + a : truncf(a)) H(0x90) FUN32(nearbyintf(a)) H(0x91) FUN32(sqrtf(
-		                a)) H(0x92) FBIN32(a + b) H(0x93) FBIN32(a - b) H(0x94) FBIN32(a * b) H(0x95)
-		                FBIN32(a / b) H(0x96) FBIN32(f32_min(a, b)) H(0x97) FBIN32(f32_max(a, b)) H(0x98) BIN32(
-		                    (a & 0x7fffffffu) |
-		                    (b &
-		                     0x80000000u)) H(0x99) UN64(a & 0x7fffffffffffffffull) H(0x9a) UN64(a ^ 0x8000000000000000ull) H(0x9b)
-		                    FUN64(isnan(a) ? a + a : ceil(a)) H(0x9c) FUN64(isnan(a) ? a + a : floor(a)) H(0x9d) FUN64(
-		                        isnan(a) ? a + a
-		                                 : trunc(a)) H(0x9e) FUN64(nearbyint(a)) H(0x9f)
-		                        FUN64(sqrt(a)) H(0xa0) FBIN64(a + b) H(0xa1) FBIN64(a - b) H(0xa2) FBIN64(
-		                            a *
-		                            b) H(0xa3) FBIN64(a /
-		                                              b) H(0xa4)
-		                            FBIN64(f64_min(a, b)) H(0xa5) FBIN64(f64_max(
-		                                a, b)) H(0xa6) BIN64((a & 0x7fffffffffffffffull) |
-		                                                     (b &
-		                                                      0x8000000000000000ull)) H(0xa7)
-		                                UN64((uint32_t)a) H(0xa8) TRUNC(
-		                                    f32_of(sp[-1]),
-		                                    -2147483904.0, 2147483648.0,
-		                                    (uint32_t)(int32_t)f32_of(
-		                                        sp[-1])) H(0xa9) TRUNC(f32_of(sp[-1]), -1.0,
-		                                                               4294967296.0,
-		                                                               (uint32_t)
-		                                                                   f32_of(sp[-1])) H(0xaa)
-		                                    TRUNC(
-		                                        f64_of(sp[-1]),
-		                                        -2147483649.0, 2147483648.0,
-		                                        (uint32_t)(int32_t)f64_of(
-		                                            sp[-1])) H(0xab) TRUNC(f64_of(sp[-1]),
-		                                                                   -1.0,
-		                                                                   4294967296.0,
-		                                                                   (uint32_t)
-		                                                                       f64_of(sp[-1]))
-		                                        H(
-		                                            0xac) UN64((uint64_t)(int64_t)(int32_t)
-		                                                           a) H(0xad)
-		                                            UN64((uint32_t)a) H(0xae) TRUNC(
-		                                                f32_of(sp[-1]),
-		                                                -9223373136366403584.0,
-		                                                9223372036854775808.0,
-		                                                (uint64_t)(int64_t)f32_of(
-		                                                    sp[-1])) H(0xaf) TRUNC(f32_of(sp[-1]),
-		                                                                           -1.0,
-		                                                                           18446744073709551616.0,
-		                                                                           (uint64_t)
-		                                                                               f32_of(sp[-1])) H(0xb0)
-		                                                TRUNC(f64_of(sp[-1]),
-		                                                      -9223372036854777856.0,
-		                                                      9223372036854775808.0,
-		                                                      (uint64_t)(int64_t)f64_of(
-		                                                          sp[-1])) H(0xb1)
-		                                                    TRUNC(f64_of(sp[-1]), -1.0,
-		                                                          18446744073709551616.0,
-		                                                          (uint64_t)
-		                                                              f64_of(
-		                                                                  sp[-1])) H(0xb2)
-		                                                        UN64(of_f32((float)(int32_t)a)) H(
-		                                                            0xb3) UN64(of_f32((float)(uint32_t)
-		                                                                                  a)) H(0xb4)
-		                                                            UN64(of_f32((float)(int64_t)a)) H(
-		                                                                0xb5) UN64(of_f32((float)
-		                                                                                      a)) H(0xb6)
-		                                                                UN64(of_f32((float)f64_of(a))) H(0xb7) UN64(
-		                                                                    of_f64((double)(int32_t)
-		                                                                               a)) H(0xb8)
-		                                                                    UN64(of_f64(
-		                                                                        (double)(uint32_t)
-		                                                                            a)) H(0xb9)
-		                                                                        UN64(of_f64(
-		                                                                            (double)(int64_t)
-		                                                                                a)) H(0xba)
-		                                                                            UN64(of_f64(
-		                                                                                (double)
-		                                                                                    a)) H(0xbb)
-		                                                                                UN64(of_f64(
-		                                                                                    (double)
-		                                                                                        f32_of(
-		                                                                                            a)))
-		                                                                                    H(0xbc)
-		                                                                                        NEXT();
+		H(0x83) BIN64(a & b)
+		H(0x84) BIN64(a | b)
+		H(0x85) BIN64(a ^ b)
+		H(0x86) BIN64(a << (b & 63))
+		H(0x87) BIN64((uint64_t)((int64_t)a >> (b & 63)))
+		H(0x88) BIN64(a >> (b & 63))
+		H(0x89) BIN64(rotl64(a, b))
+		H(0x8a) BIN64(rotr64(a, b))
+		H(0x8b) UN32(a & 0x7fffffffu)
+		H(0x8c) UN32(a ^ 0x80000000u)
+		H(0x8d) FUN32(isnan(a) ? a + a : ceilf(a))
+		H(0x8e) FUN32(isnan(a) ? a + a : floorf(a))
+		H(0x8f) FUN32(isnan(a) ? a + a : truncf(a))
+		H(0x90) FUN32(nearbyintf(a))
+		H(0x91) FUN32(sqrtf(a))
+		H(0x92) FBIN32(a + b)
+		H(0x93) FBIN32(a - b)
+		H(0x94) FBIN32(a * b)
+		H(0x95) FBIN32(a / b)
+		H(0x96) FBIN32(f32_min(a, b))
+		H(0x97) FBIN32(f32_max(a, b))
+		H(0x98) BIN32((a & 0x7fffffffu) | (b & 0x80000000u))
+		H(0x99) UN64(a & 0x7fffffffffffffffull)
+		H(0x9a) UN64(a ^ 0x8000000000000000ull)
+		H(0x9b) FUN64(isnan(a) ? a + a : ceil(a))
+		H(0x9c) FUN64(isnan(a) ? a + a : floor(a))
+		H(0x9d) FUN64(isnan(a) ? a + a : trunc(a))
+		H(0x9e) FUN64(nearbyint(a))
+		H(0x9f) FUN64(sqrt(a))
+		H(0xa0) FBIN64(a + b)
+		H(0xa1) FBIN64(a - b)
+		H(0xa2) FBIN64(a * b)
+		H(0xa3) FBIN64(a / b)
+		H(0xa4) FBIN64(f64_min(a, b))
+		H(0xa5) FBIN64(f64_max(a, b))
+		H(0xa6) BIN64((a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+		H(0xa7) UN64((uint32_t)a)
+		H(0xa8) TRUNC(f32_of(sp[-1]), -2147483904.0, 2147483648.0, (uint32_t)(int32_t)f32_of(sp[-1]))
+		H(0xa9) TRUNC(f32_of(sp[-1]), -1.0, 4294967296.0, (uint32_t) f32_of(sp[-1]))
+		H(0xaa) TRUNC(f64_of(sp[-1]), -2147483649.0, 2147483648.0, (uint32_t)(int32_t)f64_of(sp[-1]))
+		H(0xab) TRUNC(f64_of(sp[-1]), -1.0, 4294967296.0, (uint32_t) f64_of(sp[-1]))
+		H(0xac) UN64((uint64_t)(int64_t)(int32_t)a)
+		H(0xad) UN64((uint32_t)a)
+		H(0xae) TRUNC(f32_of(sp[-1]), -9223373136366403584.0, 9223372036854775808.0, (uint64_t)(int64_t)f32_of(sp[-1]))
+		H(0xaf) TRUNC(f32_of(sp[-1]), -1.0, 18446744073709551616.0, (uint64_t) f32_of(sp[-1]))
+		H(0xb0) TRUNC(f64_of(sp[-1]), -9223372036854777856.0, 9223372036854775808.0, (uint64_t)(int64_t)f64_of(sp[-1]))
+		H(0xb1) TRUNC(f64_of(sp[-1]), -1.0, 18446744073709551616.0, (uint64_t) f64_of(sp[-1]))
+		H(0xb2) UN64(of_f32((float)(int32_t) a))
+		H(0xb3) UN64(of_f32((float)(uint32_t)a))
+		H(0xb4) UN64(of_f32((float)(int64_t) a))
+		H(0xb5) UN64(of_f32((float)a))
+		H(0xb6) UN64(of_f32((float)f64_of(a)))
+		H(0xb7) UN64(of_f64((double)(int32_t) a))
+		H(0xb8) UN64(of_f64((double)(uint32_t) a))
+		H(0xb9) UN64(of_f64((double)(int64_t) a))
+		H(0xba) UN64(of_f64((double) a))
+		H(0xbb) UN64(of_f64((double)f32_of(a)))
+		                                                                                H(0xbc) NEXT();
 		H(0xbd) NEXT();
 		H(0xbe) NEXT();
 		H(0xbf) NEXT();
-		H(0xc0)
-		UN32((int32_t)(int8_t)a) H(0xc1) UN32((int32_t)(int16_t)a) H(0xc2)
-		    UN64((int64_t)(int8_t)a) H(0xc3) UN64((int64_t)(int16_t)a) H(0xc4)
-		        UN64((int64_t)(int32_t)a) H(0xd1) sp[-1] = sp[-1] == 0;
+		H(0xc0) UN32((int32_t)(int8_t)a)
+		H(0xc1) UN32((int32_t)(int16_t)a)
+		H(0xc2) UN64((int64_t)(int8_t)a)
+		H(0xc3) UN64((int64_t)(int16_t)a)
+		H(0xc4) UN64((int64_t)(int32_t)a)
+		H(0xd1) sp[-1] = sp[-1] == 0;
 		NEXT();
-		H(0x100)
-		UN64(sat_s32f(f32_of(a))) H(0x101)
-		    UN64((uint32_t)sat_u(f32_of(a), 4294967296.0, UINT32_MAX)) H(0x102) UN64(
-		        (uint32_t)sat_s(f64_of(a), -2147483648.0, 2147483647.0, INT32_MIN,
-		                        INT32_MAX)) H(0x103)
-		        UN64((uint32_t)sat_u(f64_of(a), 4294967296.0, UINT32_MAX)) H(0x104)
-		            UN64(sat_s64f(f32_of(a))) H(0x105) UN64(sat_u64f(f32_of(a))) H(0x106)
-		                UN64(sat_s(f64_of(a), -9223372036854775808.0, 9223372036854775808.0,
-		                           INT64_MIN, INT64_MAX)) H(0x107)
-		                    UN64(sat_u(f64_of(a), 18446744073709551616.0, UINT64_MAX))
-		                        H(0x108)
+		H(0x100) UN64(sat_s32f(f32_of(a)))
+		H(0x101) UN64((uint32_t)sat_u(f32_of(a), 4294967296.0, UINT32_MAX))
+		H(0x102) UN64((uint32_t)sat_s(f64_of(a), -2147483648.0, 2147483647.0, INT32_MIN, INT32_MAX))
+		H(0x103) UN64((uint32_t)sat_u(f64_of(a), 4294967296.0, UINT32_MAX))
+		H(0x104) UN64(sat_s64f(f32_of(a)))
+		H(0x105) UN64(sat_u64f(f32_of(a)))
+		H(0x106) UN64(sat_s(f64_of(a), -9223372036854775808.0, 9223372036854775808.0, INT64_MIN, INT64_MAX))
+		H(0x107) UN64(sat_u(f64_of(a), 18446744073709551616.0, UINT64_MAX))
+		H(0x108)
 		{ /* memory.init */
 			uint32_t n = (uint32_t)sp[-1], src = (uint32_t)sp[-2],
 			         dst = (uint32_t)sp[-3];
@@ -796,8 +759,7 @@ dispatch:
 			if ((uint64_t)src + n > inst->elem_len[x] || (uint64_t)dst + n > t->size)
 				TRAP(TOOB);
 			if (n)
-				memcpy(t->elems + dst, inst->elem_refs[x] + src,
-				       n * sizeof(void *));
+				memcpy(t->elems + dst, inst->elem_refs[x] + src, n * sizeof(void *));
 			NEXT();
 		}
 		H(0x10d) inst->elem_len[ip->u] = 0;
@@ -820,8 +782,7 @@ dispatch:
 		H(0x10f)
 		{ /* table.grow */
 			uint32_t old;
-			if (wasm_table_grow(inst->tables[ip->u], (uint32_t)sp[-1],
-			                    (void *)(uintptr_t)sp[-2], &old) != 0)
+			if (wasm_table_grow(inst->tables[ip->u], (uint32_t)sp[-1], (void *)(uintptr_t)sp[-2], &old) != 0)
 				old = UINT32_MAX;
 			sp--;
 			sp[-1] = old;
@@ -832,6 +793,7 @@ dispatch:
 		ip++;
 		NEXT();
 		H(0x111)
+		// clang-format on
 		{ /* table.fill */
 			uint32_t n = (uint32_t)sp[-1], i = (uint32_t)sp[-3], k;
 			void *val = (void *)(uintptr_t)sp[-2];
@@ -1045,43 +1007,25 @@ dispatch:
 			ip++;
 			NEXT();
 		}
-		H(OP_LL_I32_ADD) *sp++ =
-		    (uint32_t)((uint32_t)fp[ip->p.lo] + (uint32_t)fp[ip->p.hi]);
+		H(OP_JZ_L)
+		{
+			uint32_t c = (uint32_t)fp[ip->u];
+			ip++;
+			JUMP_IF(c == 0);
+		}
+		H(OP_JNZ_L)
+		{
+			uint32_t c = (uint32_t)fp[ip->u];
+			ip++;
+			JUMP_IF(c != 0);
+		}
+		H(OP_COPY) fp[ip->p.hi] = fp[ip->p.lo];
 		ip++;
 		NEXT();
-		H(OP_L_I32_ADDI) *sp++ = (uint32_t)((uint32_t)fp[ip[0].u] + (uint32_t)ip[1].u);
+		H(OP_SETI) fp[ip[0].u] = ip[1].u;
 		ip += 2;
 		NEXT();
-		H(OP_I32_ADDI) sp[-1] = (uint32_t)((uint32_t)sp[-1] + (uint32_t)ip->u);
-		ip++;
-		NEXT();
-		H(OP_LOCAL_SET_GET) fp[ip->p.lo] = sp[-1];
-		sp[-1] = fp[ip->p.hi];
-		ip++;
-		NEXT();
-		H(OP_I32_LT_S_JZ)
-		CJ(!((int32_t)a < (int32_t)b)) H(OP_I32_LT_U_JZ) CJ(!(a < b)) H(OP_I32_EQZ_JZ)
-		    CJ1(a != 0) H(OP_I32_NE_JZ) CJ(a == b) H(OP_I32_EQ_JZ) CJ(a != b)
-		        H(OP_I32_GE_S_JZ) CJ(!((int32_t)a >= (int32_t)b)) H(OP_I32_GT_S_JZ)
-		            CJ(!((int32_t)a > (int32_t)b)) H(OP_I32_LE_S_JZ)
-		                CJ(!((int32_t)a <= (int32_t)b)) H(OP_I32_LT_S_JNZ)
-		                    CJ((int32_t)a < (int32_t)b) H(OP_I32_LT_U_JNZ) CJ(a < b)
-		                        H(OP_I32_EQZ_JNZ) CJ1(a == 0) H(OP_I32_NE_JNZ) CJ(a != b)
-		                            H(OP_I32_EQ_JNZ) CJ(a == b) H(OP_I32_GE_S_JNZ)
-		                                CJ((int32_t)a >= (int32_t)b) H(OP_I32_GT_S_JNZ)
-		                                    CJ((int32_t)a > (int32_t)b) H(OP_I32_LE_S_JNZ)
-		                                        CJ((int32_t)a <= (int32_t)b)
-		                                            H(OP_LOCAL_GET_LOAD_I32)
-		{
-			uint64_t ea = (uint64_t)(uint32_t)fp[ip->p.lo] + ip->p.hi;
-			uint32_t v;
-			if (ea + 4 > memsize)
-				TRAP(OOB);
-			memcpy(&v, mem + ea, 4);
-			*sp++ = v;
-			ip++;
-			NEXT();
-		}
+		FUSED_HANDLERS
 #ifdef WASM_SWITCH_DISPATCH
 	default:
 		TRAP("internal error: bad operation");

@@ -26,6 +26,13 @@ struct pctl {
 	uint8_t unreachable;
 };
 
+/* An operation already emitted that a following one may absorb. */
+#define HIST 3
+struct hop {
+	size_t pos; /* its operation cell */
+	uint16_t op;
+};
+
 struct prep {
 	const struct wasm_module *m;
 	const void *const *labels;
@@ -36,8 +43,8 @@ struct prep {
 	uint32_t nctls, capctls;
 	size_t fuel_cell; /* immediate of the open OP_FUEL */
 	uint64_t fuel_count;
-	size_t last; /* cell of the last operation, or NO_POS after a label */
-	size_t prev; /* the one before it */
+	struct hop hist[HIST]; /* the last operations since a label, newest last */
+	uint32_t nhist;
 	const char *msg;
 };
 
@@ -61,8 +68,13 @@ static int emit_op(struct prep *p, uint16_t op)
 {
 	int rc;
 
-	p->prev = p->last;
-	p->last = p->n;
+	if (p->nhist == HIST) {
+		memmove(p->hist, p->hist + 1, (HIST - 1) * sizeof(p->hist[0]));
+		p->nhist--;
+	}
+	p->hist[p->nhist].pos = p->n;
+	p->hist[p->nhist].op = op;
+	p->nhist++;
 	if ((rc = emit(p, op)) != 0)
 		return rc;
 	if (p->labels != NULL)
@@ -73,8 +85,7 @@ static int emit_op(struct prep *p, uint16_t op)
 /* A branch target here: no fusion across it. */
 static void place_label(struct prep *p)
 {
-	p->last = NO_POS;
-	p->prev = NO_POS;
+	p->nhist = 0;
 }
 
 static int emit2(struct prep *p, uint16_t op, uint64_t a)
@@ -84,6 +95,226 @@ static int emit2(struct prep *p, uint16_t op, uint64_t a)
 	if ((rc = emit_op(p, op)) != 0)
 		return rc;
 	return emit(p, a);
+}
+
+/*
+ * Superinstructions (ops.h). The last few operations emitted since the last
+ * label are kept in p->hist; an operation that can absorb them removes
+ * their cells and emits its fused form. Nothing is fused across a label, so
+ * no branch lands inside a fused sequence, and the operands are read in the
+ * order the original sequence would read them.
+ */
+#define OPC(n, o, ...) o,
+static const uint16_t bin_opc[] = {WASM_BIN_ALL(OPC)};
+static const uint16_t load_opc[] = {WASM_LOADS(OPC)};
+static const uint16_t store_opc[] = {WASM_STORES(OPC)};
+#undef OPC
+#define COUNT(...) +1
+enum { NBIN = 0 WASM_BIN_ALL(COUNT), NCOND = 0 WASM_BIN_COND(COUNT) };
+enum { NLOAD = 0 WASM_LOADS(COUNT), NSTORE = 0 WASM_STORES(COUNT) };
+#undef COUNT
+
+/* Source variants of a binary operation, and their D and C?Z forms. */
+enum { FV_SS, FV_SI, FV_SL, FV_LI, FV_LL, FV_N };
+static const uint16_t fv_base[FV_N] = {0, OP_SI_I32_EQ, OP_SL_I32_EQ, OP_LI_I32_EQ, OP_LL_I32_EQ};
+static const uint16_t fv_dest[FV_N] = {OP_SSD_I32_EQ, OP_SID_I32_EQ, OP_SLD_I32_EQ, OP_LID_I32_EQ,
+                                       OP_LLD_I32_EQ};
+static const uint16_t fv_cz[FV_N] = {OP_CZ_SS_I32_EQ, OP_CZ_SI_I32_EQ, OP_CZ_SL_I32_EQ,
+                                     OP_CZ_LI_I32_EQ, OP_CZ_LL_I32_EQ};
+static const uint16_t fv_cnz[FV_N] = {OP_CNZ_SS_I32_EQ, OP_CNZ_SI_I32_EQ, OP_CNZ_SL_I32_EQ,
+                                      OP_CNZ_LI_I32_EQ, OP_CNZ_LL_I32_EQ};
+
+static int index_of(const uint16_t *tab, int n, uint16_t op)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (tab[i] == op)
+			return i;
+	return -1;
+}
+
+/* The source variant of a binary operation (FV_*) and its list index, or -1. */
+static int bin_variant(uint16_t op, int *k)
+{
+	int v;
+
+	if ((*k = index_of(bin_opc, NBIN, op)) >= 0)
+		return FV_SS;
+	for (v = FV_SI; v < FV_N; v++) {
+		if (op >= fv_base[v] && op < fv_base[v] + NBIN) {
+			*k = op - fv_base[v];
+			return v;
+		}
+	}
+	return -1;
+}
+
+/* The k-th last operation (0: the last), or NULL. */
+static const struct hop *back(const struct prep *p, uint32_t k)
+{
+	return k < p->nhist ? &p->hist[p->nhist - 1 - k] : NULL;
+}
+
+static uint64_t imm_of(const struct prep *p, const struct hop *h, uint32_t i)
+{
+	return p->code[h->pos + 1 + i].u;
+}
+
+/* Remove the last k operations. */
+static void drop_ops(struct prep *p, uint32_t k)
+{
+	p->nhist -= k;
+	p->n = p->hist[p->nhist].pos;
+}
+
+/* Replace the last operation's code, keeping its immediates. */
+static void set_last_op(struct prep *p, uint16_t op)
+{
+	struct hop *h = &p->hist[p->nhist - 1];
+
+	h->op = op;
+	p->code[h->pos].u = op;
+	if (p->labels != NULL)
+		p->code[h->pos].op = p->labels[op];
+}
+
+static int is_op(const struct hop *h, uint16_t op)
+{
+	return h != NULL && h->op == op;
+}
+
+/* A binary operation: absorb the local.get/const operands before it. */
+static int fuse_bin(struct prep *p, int k)
+{
+	const struct hop *l = back(p, 0), *m = back(p, 1);
+	uint64_t a, b;
+	int rc;
+
+	if (is_op(l, OP_CONST) && is_op(m, OP_LOCAL_GET)) {
+		a = imm_of(p, m, 0);
+		b = imm_of(p, l, 0);
+		drop_ops(p, 2);
+		if ((rc = emit2(p, (uint16_t)(OP_LI_I32_EQ + k), a)) != 0)
+			return rc;
+		return emit(p, b);
+	}
+	if (is_op(l, OP_LOCAL_GET) && is_op(m, OP_LOCAL_GET)) {
+		a = imm_of(p, m, 0);
+		b = imm_of(p, l, 0);
+		drop_ops(p, 2);
+		return emit2(p, (uint16_t)(OP_LL_I32_EQ + k), a | b << 32);
+	}
+	if (is_op(l, OP_CONST) || is_op(l, OP_LOCAL_GET)) {
+		uint16_t op = l->op == OP_CONST ? OP_SI_I32_EQ : OP_SL_I32_EQ;
+		b = imm_of(p, l, 0);
+		drop_ops(p, 1);
+		return emit2(p, (uint16_t)(op + k), b);
+	}
+	return emit_op(p, bin_opc[k]);
+}
+
+static int fuse_load(struct prep *p, int k, uint32_t off)
+{
+	const struct hop *l = back(p, 0);
+	uint64_t a;
+	int rc;
+
+	if (is_op(l, OP_LOCAL_GET)) {
+		a = imm_of(p, l, 0);
+		drop_ops(p, 1);
+		if ((rc = emit2(p, (uint16_t)(OP_L_I32_LOAD + k), a)) != 0)
+			return rc;
+		return emit(p, off);
+	}
+	return emit2(p, load_opc[k], off);
+}
+
+static int fuse_store(struct prep *p, int k, uint32_t off)
+{
+	const struct hop *l = back(p, 0), *m = back(p, 1);
+	uint64_t a, v;
+	uint16_t op;
+	int rc;
+
+	if (is_op(l, OP_LOCAL_GET) && is_op(m, OP_LOCAL_GET)) {
+		a = imm_of(p, m, 0);
+		v = imm_of(p, l, 0);
+		drop_ops(p, 2);
+		if ((rc = emit2(p, (uint16_t)(OP_LL_I32_STORE + k), a | v << 32)) != 0)
+			return rc;
+		return emit(p, off);
+	}
+	if (is_op(l, OP_LOCAL_GET) || is_op(l, OP_CONST)) {
+		op = l->op == OP_CONST ? OP_SI_I32_STORE : OP_SL_I32_STORE;
+		v = imm_of(p, l, 0);
+		drop_ops(p, 1);
+		if ((rc = emit2(p, (uint16_t)(op + k), v)) != 0)
+			return rc;
+		return emit(p, off);
+	}
+	return emit2(p, store_opc[k], off);
+}
+
+/*
+ * local.set d: make the last operation write its result to d instead of
+ * pushing it (the D variants take one more cell, d, after the same
+ * immediates). Returns 1 when done.
+ */
+static int fuse_set(struct prep *p, uint32_t d, int *rc)
+{
+	const struct hop *l = back(p, 0);
+	uint64_t a;
+	int v, k;
+
+	if (l == NULL)
+		return 0;
+	if (l->op == OP_LOCAL_GET || l->op == OP_CONST) {
+		uint16_t op = l->op;
+		a = imm_of(p, l, 0);
+		drop_ops(p, 1);
+		if (op == OP_LOCAL_GET)
+			*rc = emit2(p, OP_COPY, a | (uint64_t)d << 32);
+		else if ((*rc = emit2(p, OP_SETI, d)) == 0)
+			*rc = emit(p, a);
+		return 1;
+	}
+	if ((v = bin_variant(l->op, &k)) >= 0) {
+		set_last_op(p, (uint16_t)(fv_dest[v] + k));
+	} else if ((k = index_of(load_opc, NLOAD, l->op)) >= 0) {
+		set_last_op(p, (uint16_t)(OP_D_I32_LOAD + k));
+	} else if (l->op >= OP_L_I32_LOAD && l->op < OP_L_I32_LOAD + NLOAD) {
+		set_last_op(p, (uint16_t)(OP_LD_I32_LOAD + (l->op - OP_L_I32_LOAD)));
+	} else {
+		return 0;
+	}
+	*rc = emit(p, d);
+	return 1;
+}
+
+/*
+ * A conditional jump (jnz: jump if the condition is not zero) on the value
+ * the last operation computes. The caller emits the offset cell.
+ */
+static int emit_cond(struct prep *p, int jnz)
+{
+	const struct hop *l;
+	int v, k;
+
+	while (is_op(l = back(p, 0), 0x45)) { /* i32.eqz: invert the jump */
+		drop_ops(p, 1);
+		jnz = !jnz;
+	}
+	if (is_op(l, OP_LOCAL_GET)) {
+		uint64_t a = imm_of(p, l, 0);
+		drop_ops(p, 1);
+		return emit2(p, jnz ? OP_JNZ_L : OP_JZ_L, a);
+	}
+	if (l != NULL && (v = bin_variant(l->op, &k)) >= 0 && k < NCOND) {
+		set_last_op(p, (uint16_t)((jnz ? fv_cnz[v] : fv_cz[v]) + k));
+		return 0;
+	}
+	return emit_op(p, jnz ? OP_JNZ : OP_JZ);
 }
 
 static void height(struct prep *p, int32_t delta)
@@ -188,7 +419,7 @@ static int p_br(struct prep *p, uint32_t l, int cond)
 	if (l == p->nctls - 1) { /* the function's own label: return */
 		size_t skip = 0;
 		if (cond) {
-			if ((rc = emit2(p, OP_JZ, 0)) != 0)
+			if ((rc = emit_cond(p, 0)) != 0 || (rc = emit(p, 0)) != 0)
 				return rc;
 			skip = p->n - 1;
 		}
@@ -202,7 +433,8 @@ static int p_br(struct prep *p, uint32_t l, int cond)
 	}
 	branch_shape(p, l, &n, &dst);
 	if (p->h - n == dst) {
-		if ((rc = emit_op(p, cond ? OP_JNZ : OP_JMP)) != 0)
+		rc = cond ? emit_cond(p, 1) : emit_op(p, OP_JMP);
+		if (rc != 0)
 			return rc;
 		return emit_target(p, l);
 	}
@@ -262,7 +494,7 @@ static int p_block(struct prep *p, const struct wasm_insn *in)
 			return rc;
 		place_label(p);
 	} else if (in->op == 0x04) {
-		if ((rc = emit2(p, OP_JZ, 0)) != 0)
+		if ((rc = emit_cond(p, 0)) != 0 || (rc = emit(p, 0)) != 0)
 			return rc;
 		top(p)->else_fix = p->n;
 	}
@@ -353,21 +585,32 @@ static int p_var(struct prep *p, const struct wasm_insn *in)
 	static const int8_t delta[] = {1, -1, 0, 1, -1, 0, -2};
 	uint32_t k = in->op - 0x20;
 	uint64_t imm = k < 3 ? slot_of(in->a) : in->a;
+	int rc = 0;
 
 	height(p, delta[k]);
+	if (k == 1 && fuse_set(p, (uint32_t)imm, &rc))
+		return rc;
+	if (k == 2 && fuse_set(p, (uint32_t)imm, &rc)) /* tee: set, then get */
+		return rc != 0 ? rc : emit2(p, OP_LOCAL_GET, imm);
 	return emit2(p, iop[k], imm);
 }
 
 static int p_plain(struct prep *p, const struct wasm_insn *in)
 {
 	const char *sig = wasm_numeric_sig(in->op);
-	int rc;
+	int rc, k;
 
+	height(p, sig_delta(sig));
+	if ((k = index_of(bin_opc, NBIN, in->op)) >= 0)
+		return fuse_bin(p, k);
+	if ((k = index_of(load_opc, NLOAD, in->op)) >= 0)
+		return fuse_load(p, k, in->b);
+	if ((k = index_of(store_opc, NSTORE, in->op)) >= 0)
+		return fuse_store(p, k, in->b);
 	if ((rc = emit_op(p, in->op)) != 0)
 		return rc;
 	if (in->op >= 0x28 && in->op <= 0x3e)
 		rc = emit(p, in->b);
-	height(p, sig_delta(sig));
 	return rc;
 }
 
