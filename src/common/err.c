@@ -1,5 +1,8 @@
 #include "common/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 struct err_entry {
 	const char *name;
 	const char *text;
@@ -48,4 +51,16 @@ const char *cu_errname(int err)
 {
 	const struct err_entry *e = err_lookup(err);
 	return e && e->name ? e->name : "EUNKNOWN";
+}
+
+int cu_reason(char *buf, size_t sz, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf && sz) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sz, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

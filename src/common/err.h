@@ -8,6 +8,8 @@
 #ifndef CUSTOS_COMMON_ERR_H
 #define CUSTOS_COMMON_ERR_H
 
+#include <stddef.h>
+
 enum cu_err {
 	CU_OK = 0,
 	CU_ENOMEM = -1,       /* allocation failed */
@@ -40,5 +42,12 @@ const char *cu_strerror(int err);
 
 /* The enum identifier without its prefix ("ENOMEM", ...), for JSON error codes. */
 const char *cu_errname(int err);
+
+/*
+ * Write a human-readable reason (printf-style) into buf[0..sz) when buf is
+ * not NULL, and return rc: `return cu_reason(why, whysz, CU_EAUTH, "...")`.
+ */
+int cu_reason(char *buf, size_t sz, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -144,3 +144,22 @@ int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t n)
 	cu_free_secret(hex, sz);
 	return rc;
 }
+
+int cu_json_only_keys(const json_t *obj, const char *const *allowed, const char *where,
+                      char *reason, size_t sz)
+{
+	const char *key;
+	json_t *v;
+
+	/* jansson's iterator takes a non-const object; it does not modify it. */
+	json_object_foreach((json_t *)(uintptr_t)obj, key, v)
+	{
+		size_t i = 0;
+		while (allowed[i] && strcmp(allowed[i], key))
+			i++;
+		if (!allowed[i])
+			return cu_reason(reason, sz, CU_EFORMAT, "unknown key '%.40s' in %s", key,
+			                 where);
+	}
+	return 0;
+}

@@ -27,6 +27,13 @@ int cu_json_get_bool(const json_t *obj, const char *key, int *out);
 int cu_json_get_hex(const json_t *obj, const char *key, uint8_t *out, size_t n);
 
 /*
+ * CU_EFORMAT, with a reason naming the key and `where`, when obj has a member
+ * whose name is not in the NULL-terminated list allowed.
+ */
+int cu_json_only_keys(const json_t *obj, const char *const *allowed, const char *where,
+                      char *reason, size_t sz);
+
+/*
  * Serialise v compactly (keys in insertion order) into a malloc'd string;
  * *out is NULL on failure. Flags are jansson's, or 0.
  */

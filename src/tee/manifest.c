@@ -13,53 +13,22 @@
 #include "common/time.h"
 #include "crypto/hash.h"
 
-static int bad(char *reason, size_t sz, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int bad(char *reason, size_t sz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason && sz) {
-		va_start(ap, fmt);
-		vsnprintf(reason, sz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int only_keys(const json_t *obj, const char *const *allowed, const char *where, char *reason,
-                     size_t sz)
-{
-	const char *key;
-	json_t *v;
-
-	/* jansson's iterator takes a non-const object; it does not modify it. */
-	json_object_foreach((json_t *)(uintptr_t)obj, key, v)
-	{
-		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], key))
-			i++;
-		if (!allowed[i])
-			return bad(reason, sz, CU_EFORMAT, "unknown key '%.40s' in %s", key, where);
-	}
-	return 0;
-}
-
 static int parse_name(const json_t *doc, struct tee_manifest *m, char *reason, size_t sz)
 {
 	const char *s;
 	size_t n;
 
 	if (cu_json_get_str(doc, "name", &s))
-		return bad(reason, sz, CU_EFORMAT, "manifest name is missing or not a string");
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "manifest name is missing or not a string");
 	n = strlen(s);
 	if (n == 0 || n > TEE_MANIFEST_NAME_MAX)
-		return bad(reason, sz, CU_EFORMAT, "manifest name must have 1..%d characters",
-		           TEE_MANIFEST_NAME_MAX);
+		return cu_reason(reason, sz, CU_EFORMAT, "manifest name must have 1..%d characters",
+		                 TEE_MANIFEST_NAME_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e)
-			return bad(reason, sz, CU_EFORMAT, "manifest name must be printable ASCII");
+			return cu_reason(reason, sz, CU_EFORMAT,
+			                 "manifest name must be printable ASCII");
 	memcpy(m->name, s, n + 1);
 	return 0;
 }
@@ -95,18 +64,18 @@ static int parse_sim_root(const json_t *v, struct tee_manifest *m, char *reason,
 	int rc;
 
 	if (!json_is_object(v) || json_object_size(v) != 1)
-		return bad(reason, sz, CU_EFORMAT,
-		           "simulation_root must be an object with one of sha256 or pem");
-	if ((rc = only_keys(v, keys, "simulation_root", reason, sz)))
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "simulation_root must be an object with one of sha256 or pem");
+	if ((rc = cu_json_only_keys(v, keys, "simulation_root", reason, sz)))
 		return rc;
 	if (json_object_get(v, "sha256")) {
 		if (cu_json_get_hex(v, "sha256", m->sim_root_sha256, 32))
-			return bad(reason, sz, CU_EFORMAT,
-			           "simulation_root.sha256 must be the hex of 32 bytes");
+			return cu_reason(reason, sz, CU_EFORMAT,
+			                 "simulation_root.sha256 must be the hex of 32 bytes");
 	} else if (cu_json_get_str(v, "pem", &pem) ||
 	           tee_manifest_sim_root_digest(pem, strlen(pem), m->sim_root_sha256)) {
-		return bad(reason, sz, CU_EFORMAT,
-		           "simulation_root.pem must be one PEM certificate or public key");
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "simulation_root.pem must be one PEM certificate or public key");
 	}
 	m->has_sim_root = 1;
 	return 0;
@@ -130,26 +99,29 @@ static int parse_doc(const json_t *doc, struct tee_manifest *m, char *reason, si
 	int rc;
 
 	if (!json_is_object(doc))
-		return bad(reason, sz, CU_EFORMAT, "manifest is not a JSON object");
-	if ((rc = only_keys(doc, keys, "the manifest", reason, sz)))
+		return cu_reason(reason, sz, CU_EFORMAT, "manifest is not a JSON object");
+	if ((rc = cu_json_only_keys(doc, keys, "the manifest", reason, sz)))
 		return rc;
 	if (cu_json_get_int(doc, "version", 0, INT32_MAX, &version))
-		return bad(reason, sz, CU_EFORMAT, "manifest version is missing or not an integer");
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "manifest version is missing or not an integer");
 	if (version != TEE_MANIFEST_VERSION)
-		return bad(reason, sz, CU_EUNSUPPORTED, "manifest version %lld is not supported",
-		           (long long)version);
+		return cu_reason(reason, sz, CU_EUNSUPPORTED,
+		                 "manifest version %lld is not supported", (long long)version);
 	m->version = (unsigned)version;
 	if ((rc = parse_name(doc, m, reason, sz)))
 		return rc;
 	if (cu_json_get_str(doc, "created", &created) || cu_time_parse(created, &m->created))
-		return bad(reason, sz, CU_EFORMAT, "manifest created is not an RFC 3339 time");
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "manifest created is not an RFC 3339 time");
 	if ((rc =
 	         tee_policy_roles_from_json(json_object_get(doc, "roles"), &m->policy, reason, sz)))
 		return rc;
 	sim = json_object_get(doc, "simulation_root");
 	if (!sim != !any_simulation(&m->policy))
-		return bad(reason, sz, CU_EFORMAT,
-		           "simulation_root is required exactly when a role allows simulation");
+		return cu_reason(
+		    reason, sz, CU_EFORMAT,
+		    "simulation_root is required exactly when a role allows simulation");
 	return sim ? parse_sim_root(sim, m, reason, sz) : 0;
 }
 
@@ -163,8 +135,8 @@ int tee_manifest_parse(const void *buf, size_t len, struct tee_manifest *out, ch
 	if (reason && reasonsz)
 		reason[0] = '\0';
 	if ((rc = cu_json_parse(buf, len, TEE_MANIFEST_MAX_LEN, &doc))) {
-		bad(reason, reasonsz, rc, "manifest is not valid JSON (or exceeds %d bytes)",
-		    TEE_MANIFEST_MAX_LEN);
+		cu_reason(reason, reasonsz, rc, "manifest is not valid JSON (or exceeds %d bytes)",
+		          TEE_MANIFEST_MAX_LEN);
 		goto out;
 	}
 	rc = parse_doc(doc, out, reason, reasonsz);

@@ -32,21 +32,6 @@ struct auditor {
 	int signed_it;
 };
 
-static int note(char *buf, size_t sz, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int note(char *buf, size_t sz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf && sz) {
-		va_start(ap, fmt);
-		vsnprintf(buf, sz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int alg_ok(enum cr_key_type t)
 {
 	return t == CR_KEY_ED25519 || t == CR_KEY_P256;
@@ -73,17 +58,18 @@ static int sigfile_key(const json_t *o, struct sigfile *sf, char *why, size_t ws
 	int rc;
 
 	if (has_pub == (json_object_get(o, "key_id") != NULL))
-		return note(why, wsz, CU_EFORMAT, "needs exactly one of public_key and key_id");
+		return cu_reason(why, wsz, CU_EFORMAT,
+		                 "needs exactly one of public_key and key_id");
 	if (!has_pub) {
 		if (cu_json_get_hex(o, "key_id", sf->key_id, sizeof(sf->key_id)))
-			return note(why, wsz, CU_EFORMAT, "key_id is not the hex of 32 bytes");
+			return cu_reason(why, wsz, CU_EFORMAT, "key_id is not the hex of 32 bytes");
 		return 0;
 	}
 	if (cu_json_get_str(o, "public_key", &pem) || cr_pkey_from_pem(pem, strlen(pem), 0, &k))
-		return note(why, wsz, CU_EFORMAT, "public_key is not a PEM public key");
+		return cu_reason(why, wsz, CU_EFORMAT, "public_key is not a PEM public key");
 	if (cr_pkey_type(k) != sf->alg)
-		rc = note(why, wsz, CU_EKEY, "public_key is not an %s key",
-		          cr_key_type_name(sf->alg));
+		rc = cu_reason(why, wsz, CU_EKEY, "public_key is not an %s key",
+		               cr_key_type_name(sf->alg));
 	else
 		rc = tee_manifest_key_id(k, sf->key_id);
 	EVP_PKEY_free(k);
@@ -100,19 +86,19 @@ static int parse_sigfile(const uint8_t *data, size_t len, struct sigfile *sf, ch
 
 	memset(sf, 0, sizeof(*sf));
 	if ((rc = cu_json_parse(data, len, TEE_MANIFEST_SIG_MAX_LEN, &o)) || !json_is_object(o)) {
-		rc = note(why, wsz, CU_EFORMAT, "not a JSON object");
+		rc = cu_reason(why, wsz, CU_EFORMAT, "not a JSON object");
 		goto out;
 	}
 	json_object_foreach(o, key, v)
 	{
 		if (strcmp(key, "algorithm") && strcmp(key, "public_key") &&
 		    strcmp(key, "key_id") && strcmp(key, "signature")) {
-			rc = note(why, wsz, CU_EFORMAT, "unknown key '%.40s'", key);
+			rc = cu_reason(why, wsz, CU_EFORMAT, "unknown key '%.40s'", key);
 			goto out;
 		}
 	}
 	if (cu_json_get_str(o, "algorithm", &s) || !alg_ok(sf->alg = cr_key_type_from_name(s))) {
-		rc = note(why, wsz, CU_EUNSUPPORTED, "algorithm is not ed25519 or ecdsa-p256");
+		rc = cu_reason(why, wsz, CU_EUNSUPPORTED, "algorithm is not ed25519 or ecdsa-p256");
 		goto out;
 	}
 	if ((rc = sigfile_key(o, sf, why, wsz)))
@@ -120,8 +106,8 @@ static int parse_sigfile(const uint8_t *data, size_t len, struct sigfile *sf, ch
 	if (cu_json_get_str(o, "signature", &s) || strlen(s) > B64_MAX ||
 	    cu_b64_decode(s, strlen(s), sf->sig, sizeof(sf->sig), &sf->siglen, CU_B64_STD) ||
 	    sf->siglen != cr_sig_len(sf->alg)) {
-		rc = note(why, wsz, CU_EFORMAT, "signature is not base64 of %zu bytes",
-		          cr_sig_len(sf->alg));
+		rc = cu_reason(why, wsz, CU_EFORMAT, "signature is not base64 of %zu bytes",
+		               cr_sig_len(sf->alg));
 		goto out;
 	}
 out:
@@ -139,14 +125,16 @@ static int load_auditors(EVP_PKEY *const *trusted, size_t ntrusted, struct audit
 
 	*na = 0;
 	if (ntrusted > TEE_MANIFEST_MAX_AUDITORS)
-		return note(reason, sz, CU_ELIMIT, "more than %d trusted auditor keys",
-		            TEE_MANIFEST_MAX_AUDITORS);
+		return cu_reason(reason, sz, CU_ELIMIT, "more than %d trusted auditor keys",
+		                 TEE_MANIFEST_MAX_AUDITORS);
 	for (size_t i = 0; i < ntrusted; i++) {
 		if (!trusted[i] || !alg_ok(cr_pkey_type(trusted[i])))
-			return note(reason, sz, CU_EKEY,
-			            "trusted auditor key %zu is not Ed25519 or ECDSA P-256", i);
+			return cu_reason(reason, sz, CU_EKEY,
+			                 "trusted auditor key %zu is not Ed25519 or ECDSA P-256",
+			                 i);
 		if ((rc = tee_manifest_key_id(trusted[i], id)))
-			return note(reason, sz, rc, "trusted auditor key %zu cannot be encoded", i);
+			return cu_reason(reason, sz, rc,
+			                 "trusted auditor key %zu cannot be encoded", i);
 		for (j = 0; j < *na && memcmp(a[j].id, id, sizeof(id)); j++)
 			;
 		if (j < *na)
@@ -168,8 +156,8 @@ static void count_one(const uint8_t *manifest, size_t len, const struct tee_mani
 	size_t j;
 
 	if (!sig->data || sig->len > TEE_MANIFEST_SIG_MAX_LEN) {
-		note(why, wsz, CU_ELIMIT, "empty or larger than %d bytes",
-		     TEE_MANIFEST_SIG_MAX_LEN);
+		cu_reason(why, wsz, CU_ELIMIT, "empty or larger than %d bytes",
+		          TEE_MANIFEST_SIG_MAX_LEN);
 		return;
 	}
 	if (parse_sigfile(sig->data, sig->len, &sf, why, wsz))
@@ -177,12 +165,12 @@ static void count_one(const uint8_t *manifest, size_t len, const struct tee_mani
 	for (j = 0; j < na && memcmp(a[j].id, sf.key_id, sizeof(sf.key_id)); j++)
 		;
 	if (j == na)
-		note(why, wsz, CU_EUNTRUSTED, "signed by a key that is not a trusted auditor");
+		cu_reason(why, wsz, CU_EUNTRUSTED, "signed by a key that is not a trusted auditor");
 	else if (cr_pkey_type(a[j].key) != sf.alg)
-		note(why, wsz, CU_EKEY, "algorithm %s does not match the auditor's %s key",
-		     cr_key_type_name(sf.alg), cr_key_type_name(cr_pkey_type(a[j].key)));
+		cu_reason(why, wsz, CU_EKEY, "algorithm %s does not match the auditor's %s key",
+		          cr_key_type_name(sf.alg), cr_key_type_name(cr_pkey_type(a[j].key)));
 	else if (cr_verify(a[j].key, manifest, len, sf.sig, sf.siglen))
-		note(why, wsz, CU_EAUTH, "does not verify over these manifest bytes");
+		cu_reason(why, wsz, CU_EAUTH, "does not verify over these manifest bytes");
 	else
 		a[j].signed_it = 1;
 }
@@ -214,17 +202,18 @@ int tee_manifest_check_signatures(const uint8_t *manifest, size_t len,
 	if (reason && reasonsz)
 		reason[0] = '\0';
 	if (k == 0)
-		return note(reason, reasonsz, CU_EINVAL, "the threshold must be at least 1");
+		return cu_reason(reason, reasonsz, CU_EINVAL, "the threshold must be at least 1");
 	if (nsigs > TEE_MANIFEST_MAX_SIGS)
-		return note(reason, reasonsz, CU_ELIMIT, "more than %d signatures",
-		            TEE_MANIFEST_MAX_SIGS);
+		return cu_reason(reason, reasonsz, CU_ELIMIT, "more than %d signatures",
+		                 TEE_MANIFEST_MAX_SIGS);
 	if ((!manifest && len) || (!sigs && nsigs) || (!trusted && ntrusted))
-		return note(reason, reasonsz, CU_EINVAL, "missing manifest, signatures or keys");
+		return cu_reason(reason, reasonsz, CU_EINVAL,
+		                 "missing manifest, signatures or keys");
 	if ((rc = load_auditors(trusted, ntrusted, a, &na, reason, reasonsz)))
 		return rc;
 	if (k > na)
-		return note(reason, reasonsz, CU_EINVAL,
-		            "threshold %zu exceeds the %zu distinct trusted auditors", k, na);
+		return cu_reason(reason, reasonsz, CU_EINVAL,
+		                 "threshold %zu exceeds the %zu distinct trusted auditors", k, na);
 	if (nsigs == 0)
 		snprintf(first, sizeof(first), "no signatures were given");
 	for (size_t i = 0; i < nsigs; i++) {
@@ -235,11 +224,12 @@ int tee_manifest_check_signatures(const uint8_t *manifest, size_t len,
 	}
 	fill_signers(a, na, signers);
 	if (signers->count >= k)
-		return note(reason, reasonsz, 0,
-		            "%zu distinct trusted auditors signed (%zu needed)", signers->count, k);
-	return note(reason, reasonsz, CU_EAUTH,
-	            "%zu of the %zu required distinct trusted auditors signed%s%s", signers->count,
-	            k, first[0] ? "; " : "", first);
+		return cu_reason(reason, reasonsz, 0,
+		                 "%zu distinct trusted auditors signed (%zu needed)",
+		                 signers->count, k);
+	return cu_reason(reason, reasonsz, CU_EAUTH,
+	                 "%zu of the %zu required distinct trusted auditors signed%s%s",
+	                 signers->count, k, first[0] ? "; " : "", first);
 }
 
 int tee_manifest_verify(const uint8_t *manifest, size_t len, const struct tee_manifest_sig *sigs,

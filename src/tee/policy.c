@@ -9,21 +9,6 @@
 #include "common/err.h"
 #include "common/mem.h"
 
-static int refuse(char *reason, size_t sz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int refuse(char *reason, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason && sz) {
-		va_start(ap, fmt);
-		vsnprintf(reason, sz, fmt, ap);
-		va_end(ap);
-	}
-	return CU_EPOLICY;
-}
-
 void tee_policy_rules_default(struct tee_policy_rules *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -115,14 +100,15 @@ static int check_kind(const struct tee_policy_role *r, const struct tee_claims *
 	int simulated = c->simulated || c->type == TEE_SIM;
 
 	if (c->type <= TEE_NONE || c->type > TEE_SIM || !(r->tee_types & TEE_TYPE_BIT(c->type)))
-		return refuse(reason, sz, "role %s does not accept TEE type %s", r->name,
-		              tee_type_name(c->type));
+		return cu_reason(reason, sz, CU_EPOLICY, "role %s does not accept TEE type %s",
+		                 r->name, tee_type_name(c->type));
 	if (simulated && !r->rules.allow_simulation)
-		return refuse(reason, sz,
-		              "role %s does not allow simulated evidence (insecure, test only)",
-		              r->name);
+		return cu_reason(reason, sz, CU_EPOLICY,
+		                 "role %s does not allow simulated evidence (insecure, test only)",
+		                 r->name);
 	if (c->debug && !r->rules.allow_debug)
-		return refuse(reason, sz, "role %s does not allow a debuggable TEE", r->name);
+		return cu_reason(reason, sz, CU_EPOLICY, "role %s does not allow a debuggable TEE",
+		                 r->name);
 	return 0;
 }
 
@@ -135,16 +121,18 @@ static int check_identity(const struct tee_policy_role *r, const struct tee_clai
 
 	if (r->measurement_count && !measurement_ok(r, c)) {
 		hex_of(c->measurement, c->measurement_len, hex, sizeof(hex));
-		return refuse(reason, sz, "role %s does not accept measurement %s", r->name, hex);
+		return cu_reason(reason, sz, CU_EPOLICY, "role %s does not accept measurement %s",
+		                 r->name, hex);
 	}
 	if (ru->has_signer &&
 	    (c->signer_len != ru->signer_len || memcmp(c->signer, ru->signer, ru->signer_len))) {
 		hex_of(c->signer, c->signer_len, hex, sizeof(hex));
-		return refuse(reason, sz, "role %s expects another signer than '%s'", r->name, hex);
+		return cu_reason(reason, sz, CU_EPOLICY, "role %s expects another signer than '%s'",
+		                 r->name, hex);
 	}
 	if (ru->has_product_id && c->product_id != ru->product_id)
-		return refuse(reason, sz, "role %s expects product id %u, not %u", r->name,
-		              ru->product_id, c->product_id);
+		return cu_reason(reason, sz, CU_EPOLICY, "role %s expects product id %u, not %u",
+		                 r->name, ru->product_id, c->product_id);
 	return 0;
 }
 
@@ -156,14 +144,15 @@ static int check_currency(const struct tee_policy_role *r, const struct tee_clai
 	unsigned st = (unsigned)c->tcb_status;
 
 	if (c->security_version < min)
-		return refuse(reason, sz, "role %s needs security version %u or later, not %u",
-		              r->name, min, c->security_version);
+		return cu_reason(reason, sz, CU_EPOLICY,
+		                 "role %s needs security version %u or later, not %u", r->name, min,
+		                 c->security_version);
 	/* Simulated evidence has no TCB; allow_simulation (checked already) covers it. */
 	if (c->simulated || c->type == TEE_SIM)
 		return 0;
 	if (st > TEE_TCB_NOT_APPLICABLE || !(r->rules.tcb_statuses & TEE_STATUS_BIT(st)))
-		return refuse(reason, sz, "role %s does not allow TCB status %s", r->name,
-		              tee_tcb_status_name(c->tcb_status));
+		return cu_reason(reason, sz, CU_EPOLICY, "role %s does not allow TCB status %s",
+		                 r->name, tee_tcb_status_name(c->tcb_status));
 	return 0;
 }
 
@@ -178,12 +167,13 @@ int tee_policy_check(const struct tee_policy *p, const char *role, const struct 
 	if (!p || !role || !c)
 		return CU_EINVAL;
 	if (!(r = tee_policy_find_role(p, role)))
-		return refuse(reason, reasonsz, "the policy has no role named '%.*s'",
-		              TEE_POLICY_ROLE_NAME_MAX, role);
+		return cu_reason(reason, reasonsz, CU_EPOLICY,
+		                 "the policy has no role named '%.*s'", TEE_POLICY_ROLE_NAME_MAX,
+		                 role);
 	if ((rc = check_kind(r, c, reason, reasonsz)) ||
 	    (rc = check_identity(r, c, reason, reasonsz)) ||
 	    (rc = check_currency(r, c, reason, reasonsz)))
 		return rc;
-	refuse(reason, reasonsz, "accepted by role %s", r->name);
+	cu_reason(reason, reasonsz, CU_EPOLICY, "accepted by role %s", r->name);
 	return 0;
 }

@@ -13,54 +13,22 @@ static const char *const rules_keys[] = {
     "tcb_statuses", "allow_debug", "allow_simulation", "min_security_version", "signer",
     "product_id",   NULL};
 
-static int bad(char *reason, size_t sz, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int bad(char *reason, size_t sz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason && sz) {
-		va_start(ap, fmt);
-		vsnprintf(reason, sz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* Every key of obj must be in allowed. */
-static int only_keys(const json_t *obj, const char *const *allowed, const char *where, char *reason,
-                     size_t sz)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)(uintptr_t)obj, key, v)
-	{
-		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], key))
-			i++;
-		if (!allowed[i])
-			return bad(reason, sz, CU_EFORMAT, "unknown key '%.40s' in %s", key, where);
-	}
-	return 0;
-}
-
 static int parse_types(const json_t *a, struct tee_policy_role *r, char *reason, size_t sz)
 {
 	size_t i;
 	json_t *v;
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return bad(reason, sz, CU_EFORMAT, "role %s: tee_types must be a non-empty array",
-		           r->name);
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "role %s: tee_types must be a non-empty array", r->name);
 	json_array_foreach(a, i, v)
 	{
 		enum tee_type t = tee_policy_type_from_name(json_string_value(v));
 		if (t == TEE_NONE)
-			return bad(reason, sz, CU_EFORMAT,
-			           "role %s: tee_types[%zu] is not sgx, tdx, sev-snp or sim",
-			           r->name, i);
+			return cu_reason(reason, sz, CU_EFORMAT,
+			                 "role %s: tee_types[%zu] is not sgx, tdx, sev-snp or sim",
+			                 r->name, i);
 		r->tee_types |= TEE_TYPE_BIT(t);
 	}
 	return 0;
@@ -73,19 +41,20 @@ static int parse_measurements(const json_t *a, struct tee_policy_role *r, char *
 	json_t *v;
 
 	if (!json_is_array(a))
-		return bad(reason, sz, CU_EFORMAT, "role %s: measurements must be an array",
-		           r->name);
+		return cu_reason(reason, sz, CU_EFORMAT, "role %s: measurements must be an array",
+		                 r->name);
 	if (json_array_size(a) > TEE_POLICY_MAX_MEASUREMENTS)
-		return bad(reason, sz, CU_ELIMIT, "role %s: more than %d measurements", r->name,
-		           TEE_POLICY_MAX_MEASUREMENTS);
+		return cu_reason(reason, sz, CU_ELIMIT, "role %s: more than %d measurements",
+		                 r->name, TEE_POLICY_MAX_MEASUREMENTS);
 	json_array_foreach(a, i, v)
 	{
 		const char *s = json_string_value(v);
 		if (!s || cu_hex_decode(s, json_string_length(v), m, sizeof(m), &n) ||
 		    tee_policy_add_measurement(r, m, n))
-			return bad(reason, sz, CU_EFORMAT,
-			           "role %s: measurements[%zu] is not the hex of 32 or 48 bytes",
-			           r->name, i);
+			return cu_reason(
+			    reason, sz, CU_EFORMAT,
+			    "role %s: measurements[%zu] is not the hex of 32 or 48 bytes", r->name,
+			    i);
 	}
 	return 0;
 }
@@ -97,7 +66,8 @@ static int parse_statuses(const json_t *a, struct tee_policy_rules *ru, const ch
 	json_t *v;
 
 	if (!json_is_array(a))
-		return bad(reason, sz, CU_EFORMAT, "role %s: tcb_statuses must be an array", role);
+		return cu_reason(reason, sz, CU_EFORMAT, "role %s: tcb_statuses must be an array",
+		                 role);
 	ru->tcb_statuses = 0;
 	json_array_foreach(a, i, v)
 	{
@@ -107,8 +77,9 @@ static int parse_statuses(const json_t *a, struct tee_policy_rules *ru, const ch
 		       (!s || strcmp(s, tee_tcb_status_name((enum tee_tcb_status)st))))
 			st++;
 		if (st > TEE_TCB_NOT_APPLICABLE)
-			return bad(reason, sz, CU_EFORMAT,
-			           "role %s: tcb_statuses[%zu] is not a TCB status name", role, i);
+			return cu_reason(reason, sz, CU_EFORMAT,
+			                 "role %s: tcb_statuses[%zu] is not a TCB status name",
+			                 role, i);
 		ru->tcb_statuses |= TEE_STATUS_BIT(st);
 	}
 	return 0;
@@ -121,17 +92,18 @@ static int parse_min_svn(const json_t *o, struct tee_policy_rules *ru, const cha
 	json_t *v;
 
 	if (!json_is_object(o))
-		return bad(reason, sz, CU_EFORMAT,
-		           "role %s: min_security_version must be an object", role);
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "role %s: min_security_version must be an object", role);
 	json_object_foreach((json_t *)(uintptr_t)o, key, v)
 	{
 		enum tee_type t = tee_policy_type_from_name(key);
 		json_int_t x = json_integer_value(v);
 		if (t == TEE_NONE || !json_is_integer(v) || x < 0 || x > UINT32_MAX)
-			return bad(reason, sz, CU_EFORMAT,
-			           "role %s: min_security_version.%.20s must be a TEE type with "
-			           "an integer 0..4294967295",
-			           role, key);
+			return cu_reason(
+			    reason, sz, CU_EFORMAT,
+			    "role %s: min_security_version.%.20s must be a TEE type with "
+			    "an integer 0..4294967295",
+			    role, key);
 		ru->min_security_version[t] = (uint32_t)x;
 	}
 	return 0;
@@ -146,21 +118,24 @@ static int parse_flags(const json_t *o, struct tee_policy_rules *ru, const char 
 	size_t n;
 
 	if ((rc = cu_json_get_bool(o, "allow_debug", &ru->allow_debug)) && rc != CU_ENOTFOUND)
-		return bad(reason, sz, rc, "role %s: allow_debug must be a boolean", role);
+		return cu_reason(reason, sz, rc, "role %s: allow_debug must be a boolean", role);
 	rc = cu_json_get_bool(o, "allow_simulation", &ru->allow_simulation);
 	if (rc && rc != CU_ENOTFOUND)
-		return bad(reason, sz, rc, "role %s: allow_simulation must be a boolean", role);
+		return cu_reason(reason, sz, rc, "role %s: allow_simulation must be a boolean",
+		                 role);
 	rc = cu_json_get_int(o, "product_id", 0, UINT16_MAX, &pid);
 	if (rc && rc != CU_ENOTFOUND)
-		return bad(reason, sz, CU_EFORMAT, "role %s: product_id must be 0..65535", role);
+		return cu_reason(reason, sz, CU_EFORMAT, "role %s: product_id must be 0..65535",
+		                 role);
 	ru->has_product_id = rc == 0;
 	ru->product_id = (uint16_t)pid;
 	rc = cu_json_get_str(o, "signer", &s);
 	if (rc == CU_ENOTFOUND)
 		return 0;
 	if (rc || cu_hex_decode(s, strlen(s), ru->signer, sizeof(ru->signer), &n) || n == 0)
-		return bad(reason, sz, CU_EFORMAT, "role %s: signer must be hex of 1..%d bytes",
-		           role, TEE_SIGNER_MAX);
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "role %s: signer must be hex of 1..%d bytes", role,
+		                 TEE_SIGNER_MAX);
 	ru->has_signer = 1;
 	ru->signer_len = n;
 	return 0;
@@ -174,8 +149,9 @@ static int parse_rules(const json_t *o, struct tee_policy_role *r, char *reason,
 	if (!o)
 		return 0;
 	if (!json_is_object(o))
-		return bad(reason, sz, CU_EFORMAT, "role %s: policy must be an object", r->name);
-	if ((rc = only_keys(o, rules_keys, "a role's policy", reason, sz)) ||
+		return cu_reason(reason, sz, CU_EFORMAT, "role %s: policy must be an object",
+		                 r->name);
+	if ((rc = cu_json_only_keys(o, rules_keys, "a role's policy", reason, sz)) ||
 	    (rc = parse_flags(o, &r->rules, r->name, reason, sz)))
 		return rc;
 	if ((v = json_object_get(o, "tcb_statuses")) &&
@@ -193,12 +169,14 @@ static int check_role(const struct tee_policy_role *r, char *reason, size_t sz)
 	int sim = (r->tee_types & TEE_TYPE_BIT(TEE_SIM)) != 0;
 
 	if (sim != (r->rules.allow_simulation != 0))
-		return bad(reason, sz, CU_EFORMAT,
-		           "role %s: tee_types lists sim if and only if allow_simulation is true",
-		           r->name);
+		return cu_reason(
+		    reason, sz, CU_EFORMAT,
+		    "role %s: tee_types lists sim if and only if allow_simulation is true",
+		    r->name);
 	if (r->measurement_count == 0 && !r->rules.has_signer)
-		return bad(reason, sz, CU_EFORMAT,
-		           "role %s: no measurements (an empty list needs a signer)", r->name);
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "role %s: no measurements (an empty list needs a signer)",
+		                 r->name);
 	return 0;
 }
 
@@ -210,16 +188,16 @@ static int parse_role(const char *name, const json_t *o, struct tee_policy *p, c
 	int rc = tee_policy_add_role(p, name, &r);
 
 	if (rc)
-		return bad(reason, sz, rc == CU_ELIMIT ? CU_ELIMIT : CU_EFORMAT,
-		           "role name '%.40s' is %s", name,
-		           rc == CU_ELIMIT ? "one too many" : "not 1..32 of [a-z0-9_-]");
+		return cu_reason(reason, sz, rc == CU_ELIMIT ? CU_ELIMIT : CU_EFORMAT,
+		                 "role name '%.40s' is %s", name,
+		                 rc == CU_ELIMIT ? "one too many" : "not 1..32 of [a-z0-9_-]");
 	if (!json_is_object(o))
-		return bad(reason, sz, CU_EFORMAT, "role %s must be an object", name);
-	if ((rc = only_keys(o, role_keys, "a role", reason, sz)) ||
+		return cu_reason(reason, sz, CU_EFORMAT, "role %s must be an object", name);
+	if ((rc = cu_json_only_keys(o, role_keys, "a role", reason, sz)) ||
 	    (rc = parse_types(json_object_get(o, "tee_types"), r, reason, sz)))
 		return rc;
 	if (!(m = json_object_get(o, "measurements")))
-		return bad(reason, sz, CU_EFORMAT, "role %s: measurements are missing", name);
+		return cu_reason(reason, sz, CU_EFORMAT, "role %s: measurements are missing", name);
 	if ((rc = parse_measurements(m, r, reason, sz)) ||
 	    (rc = parse_rules(json_object_get(o, "policy"), r, reason, sz)))
 		return rc;
@@ -235,7 +213,7 @@ int tee_policy_roles_from_json(const json_t *roles, struct tee_policy *p, char *
 
 	memset(p, 0, sizeof(*p));
 	if (!json_is_object(roles) || json_object_size(roles) == 0) {
-		rc = bad(reason, reasonsz, CU_EFORMAT, "roles must be a non-empty object");
+		rc = cu_reason(reason, reasonsz, CU_EFORMAT, "roles must be a non-empty object");
 		goto out;
 	}
 	json_object_foreach((json_t *)(uintptr_t)roles, name, v)
@@ -258,15 +236,15 @@ int tee_policy_from_json(const void *buf, size_t len, struct tee_policy *p, char
 
 	memset(p, 0, sizeof(*p));
 	if ((rc = cu_json_parse(buf, len, TEE_POLICY_JSON_MAX, &doc))) {
-		bad(reason, reasonsz, rc, "policy is not valid JSON (or exceeds %d bytes)",
-		    TEE_POLICY_JSON_MAX);
+		cu_reason(reason, reasonsz, rc, "policy is not valid JSON (or exceeds %d bytes)",
+		          TEE_POLICY_JSON_MAX);
 		goto out;
 	}
 	if (!json_is_object(doc)) {
-		rc = bad(reason, reasonsz, CU_EFORMAT, "policy is not a JSON object");
+		rc = cu_reason(reason, reasonsz, CU_EFORMAT, "policy is not a JSON object");
 		goto out;
 	}
-	if ((rc = only_keys(doc, top_keys, "the policy", reason, reasonsz)))
+	if ((rc = cu_json_only_keys(doc, top_keys, "the policy", reason, reasonsz)))
 		goto out;
 	rc = tee_policy_roles_from_json(json_object_get(doc, "roles"), p, reason, reasonsz);
 out:

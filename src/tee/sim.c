@@ -19,20 +19,6 @@
 #include "crypto/pkey.h"
 #include "tee/x509.h"
 
-static void say(char *reason, size_t reasonsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void say(char *reason, size_t reasonsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!reason || !reasonsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, reasonsz, fmt, ap);
-	va_end(ap);
-}
-
 static int parse_header(struct cu_reader *r, struct sim_evidence *e)
 {
 	uint8_t magic[SIM_MAGIC_LEN];
@@ -166,16 +152,19 @@ static int check_leaf_key(X509 *leaf, const struct sim_evidence *e, char *reason
 	int rc;
 
 	if (X509_get_extension_flags(leaf) & EXFLAG_CA) {
-		say(reason, reasonsz, "the attestation certificate is a CA certificate");
+		(void)cu_reason(reason, reasonsz, 0,
+		                "the attestation certificate is a CA certificate");
 		return CU_EUNTRUSTED;
 	}
 	if ((rc = cr_pkey_from_ec_xy(CR_KEY_P256, e->attest_pub, SIM_PUBKEY_LEN, &k))) {
-		say(reason, reasonsz, "the attestation public key is not a P-256 point");
+		(void)cu_reason(reason, reasonsz, 0,
+		                "the attestation public key is not a P-256 point");
 		return CU_EFORMAT;
 	}
 	rc = 0;
 	if (EVP_PKEY_eq(k, X509_get0_pubkey(leaf)) != 1) {
-		say(reason, reasonsz, "the attestation certificate is for another key");
+		(void)cu_reason(reason, reasonsz, 0,
+		                "the attestation certificate is for another key");
 		rc = CU_EUNTRUSTED;
 	}
 	EVP_PKEY_free(k);
@@ -188,11 +177,11 @@ static int check_signature(const uint8_t *ev, const struct sim_evidence *e, X509
 	EVP_PKEY *k = X509_get0_pubkey(leaf);
 
 	if (!k || cr_pkey_type(k) != CR_KEY_P256) {
-		say(reason, reasonsz, "the attestation key is not ECDSA P-256");
+		(void)cu_reason(reason, reasonsz, 0, "the attestation key is not ECDSA P-256");
 		return CU_EUNTRUSTED;
 	}
 	if (cr_verify(k, ev, e->signed_len, e->sig, SIM_SIG_LEN) != 0) {
-		say(reason, reasonsz, "the evidence signature does not verify");
+		(void)cu_reason(reason, reasonsz, 0, "the evidence signature does not verify");
 		return CU_EAUTH;
 	}
 	return 0;
@@ -218,9 +207,10 @@ int sim_verify(const uint8_t *ev, size_t len, const uint8_t *root, size_t rootle
 	int rc;
 
 	memset(claims, 0, sizeof(*claims));
-	say(reason, reasonsz, "ok");
+	(void)cu_reason(reason, reasonsz, 0, "ok");
 	if ((rc = load_root(root, rootlen, &rootcert))) {
-		say(reason, reasonsz, "the simulated root certificate does not parse");
+		(void)cu_reason(reason, reasonsz, 0,
+		                "the simulated root certificate does not parse");
 		goto out;
 	}
 	if (!(e = malloc(sizeof(*e)))) {
@@ -228,11 +218,12 @@ int sim_verify(const uint8_t *ev, size_t len, const uint8_t *root, size_t rootle
 		goto out;
 	}
 	if ((rc = sim_evidence_parse(ev, len, e))) {
-		say(reason, reasonsz, "malformed simulated evidence: %s", cu_strerror(rc));
+		(void)cu_reason(reason, reasonsz, 0, "malformed simulated evidence: %s",
+		                cu_strerror(rc));
 		goto out;
 	}
 	if ((rc = load_cert(e, &leaf))) {
-		say(reason, reasonsz, "the attestation certificate does not parse");
+		(void)cu_reason(reason, reasonsz, 0, "the attestation certificate does not parse");
 		goto out;
 	}
 	if ((rc = check_leaf_key(leaf, e, reason, reasonsz)) ||

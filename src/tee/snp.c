@@ -57,21 +57,6 @@ static const struct ark_pin ark_pins[] = {
 #define OID_FMC_SPL   "1.3.6.1.4.1.3704.1.3.9"
 #define OID_HWID      "1.3.6.1.4.1.3704.1.4"
 
-static int fail(char *reason, size_t sz, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *reason, size_t sz, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason && sz) {
-		va_start(ap, fmt);
-		vsnprintf(reason, sz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 const char *snp_product_name(enum snp_product p)
 {
 	switch (p) {
@@ -202,12 +187,13 @@ static int parse_signature(struct cu_reader *r, struct snp_report *o, char *reas
 	int rc;
 
 	if ((rc = read_sig_component(r, o->sig_r)) || (rc = read_sig_component(r, o->sig_s)))
-		return fail(reason, sz, rc, "signature r or s has non-zero bytes above 384 bits");
+		return cu_reason(reason, sz, rc,
+		                 "signature r or s has non-zero bytes above 384 bits");
 	if ((rc = cu_read_ptr(r, &rest, restlen)))
-		return fail(reason, sz, rc, "report truncated in its signature");
+		return cu_reason(reason, sz, rc, "report truncated in its signature");
 	if (!cu_ct_is_zero(rest, restlen))
-		return fail(reason, sz, CU_EFORMAT,
-		            "reserved bytes after the signature are not zero");
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "reserved bytes after the signature are not zero");
 	return 0;
 }
 
@@ -216,16 +202,16 @@ static int check_header(const struct snp_report *o, char *reason, size_t sz)
 	unsigned key = SNP_KEYINFO_SIGNING_KEY(o->key_info);
 
 	if (o->sig_algo != SNP_SIG_ALGO_ECDSA_P384)
-		return fail(reason, sz, CU_EUNSUPPORTED,
-		            "signature algorithm %u is not ECDSA P-384 with SHA-384 (1)",
-		            o->sig_algo);
+		return cu_reason(reason, sz, CU_EUNSUPPORTED,
+		                 "signature algorithm %u is not ECDSA P-384 with SHA-384 (1)",
+		                 o->sig_algo);
 	if (o->key_info & SNP_KEYINFO_MASK_CHIP_KEY)
-		return fail(reason, sz, CU_EFORMAT,
-		            "report is unsigned (MASK_CHIP_KEY set: the signature is zero)");
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "report is unsigned (MASK_CHIP_KEY set: the signature is zero)");
 	if (key != SNP_KEY_VCEK && key != SNP_KEY_VLEK)
-		return fail(reason, sz, CU_EFORMAT,
-		            "signing key %u is neither VCEK (0) nor VLEK (1): report is unsigned",
-		            key);
+		return cu_reason(
+		    reason, sz, CU_EFORMAT,
+		    "signing key %u is neither VCEK (0) nor VLEK (1): report is unsigned", key);
 	return 0;
 }
 
@@ -239,28 +225,28 @@ int snp_report_parse(const uint8_t *buf, size_t len, struct snp_report *out, cha
 	if (reason && reasonsz)
 		reason[0] = '\0';
 	if (len < SNP_REPORT_LEN) {
-		rc = fail(reason, reasonsz, CU_ETRUNC, "report has %zu bytes, needs %d", len,
-		          SNP_REPORT_LEN);
+		rc = cu_reason(reason, reasonsz, CU_ETRUNC, "report has %zu bytes, needs %d", len,
+		               SNP_REPORT_LEN);
 		goto out;
 	}
 	if (len > SNP_REPORT_LEN) {
-		rc = fail(reason, reasonsz, CU_EFORMAT,
-		          "report has %zu bytes: %zu trailing bytes after the %d of a report", len,
-		          len - SNP_REPORT_LEN, SNP_REPORT_LEN);
+		rc = cu_reason(reason, reasonsz, CU_EFORMAT,
+		               "report has %zu bytes: %zu trailing bytes after the %d of a report",
+		               len, len - SNP_REPORT_LEN, SNP_REPORT_LEN);
 		goto out;
 	}
 	cu_reader_init(&r, buf, len);
 	if ((rc = cu_read_u32le(&r, &out->version)))
 		goto out;
 	if (out->version < SNP_REPORT_VERSION_MIN || out->version > SNP_REPORT_VERSION_MAX) {
-		rc = fail(reason, reasonsz, CU_EUNSUPPORTED,
-		          "report version %u is not supported (versions %d to %d are)",
-		          out->version, SNP_REPORT_VERSION_MIN, SNP_REPORT_VERSION_MAX);
+		rc = cu_reason(reason, reasonsz, CU_EUNSUPPORTED,
+		               "report version %u is not supported (versions %d to %d are)",
+		               out->version, SNP_REPORT_VERSION_MIN, SNP_REPORT_VERSION_MAX);
 		goto out;
 	}
 	if ((rc = parse_head(&r, out)) || (rc = parse_body(&r, out)) ||
 	    (rc = parse_platform(&r, out))) {
-		fail(reason, reasonsz, rc, "report truncated");
+		cu_reason(reason, reasonsz, rc, "report truncated");
 		goto out;
 	}
 	if ((rc = parse_signature(&r, out, reason, reasonsz)) ||
@@ -280,14 +266,15 @@ static int check_report_sig(const uint8_t *report, const struct snp_report *rep,
 	uint8_t sig[2 * SNP_P384_LEN];
 
 	if (!key || cr_pkey_type(key) != CR_KEY_P384)
-		return fail(reason, sz, CU_EKEY, "the VCEK/VLEK key is not an ECDSA P-384 key");
+		return cu_reason(reason, sz, CU_EKEY,
+		                 "the VCEK/VLEK key is not an ECDSA P-384 key");
 	memcpy(sig, rep->sig_r, SNP_P384_LEN);
 	memcpy(sig + SNP_P384_LEN, rep->sig_s, SNP_P384_LEN);
 	if (cr_verify(key, report, SNP_SIGNED_LEN, sig, sizeof(sig)))
-		return fail(reason, sz, CU_EAUTH,
-		            "the report signature does not verify with the %s certificate's key",
-		            SNP_KEYINFO_SIGNING_KEY(rep->key_info) == SNP_KEY_VLEK ? "VLEK"
-		                                                                   : "VCEK");
+		return cu_reason(
+		    reason, sz, CU_EAUTH,
+		    "the report signature does not verify with the %s certificate's key",
+		    SNP_KEYINFO_SIGNING_KEY(rep->key_info) == SNP_KEY_VLEK ? "VLEK" : "VCEK");
 	return 0;
 }
 
@@ -299,14 +286,14 @@ static int load_leaf(const uint8_t *buf, size_t len, X509 **out, char *reason, s
 
 	*out = NULL;
 	if (!buf || !len)
-		return fail(reason, sz, CU_EINVAL, "no VCEK/VLEK certificate was given");
+		return cu_reason(reason, sz, CU_EINVAL, "no VCEK/VLEK certificate was given");
 	if (len > SNP_CERT_MAX)
-		return fail(reason, sz, CU_ELIMIT, "VCEK/VLEK certificate exceeds %d bytes",
-		            SNP_CERT_MAX);
+		return cu_reason(reason, sz, CU_ELIMIT, "VCEK/VLEK certificate exceeds %d bytes",
+		                 SNP_CERT_MAX);
 	if (len >= sizeof(pem_tag) - 1 && !memcmp(buf, pem_tag, sizeof(pem_tag) - 1)) {
 		bio = BIO_new_mem_buf(buf, (int)len);
 		if (!bio)
-			return fail(reason, sz, CU_ENOMEM, "out of memory");
+			return cu_reason(reason, sz, CU_ENOMEM, "out of memory");
 		*out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 		BIO_free(bio);
 	} else {
@@ -318,7 +305,7 @@ static int load_leaf(const uint8_t *buf, size_t len, X509 **out, char *reason, s
 	}
 	ERR_clear_error();
 	if (!*out)
-		return fail(reason, sz, CU_EFORMAT, "VCEK/VLEK certificate does not parse");
+		return cu_reason(reason, sz, CU_EFORMAT, "VCEK/VLEK certificate does not parse");
 	return 0;
 }
 
@@ -332,22 +319,23 @@ static int load_chain(const uint8_t *buf, size_t len, STACK_OF(X509) * *out, cha
 
 	*out = NULL;
 	if (!buf || !len)
-		return fail(reason, sz, CU_EINVAL, "no ASK/ARK chain was given");
+		return cu_reason(reason, sz, CU_EINVAL, "no ASK/ARK chain was given");
 	if (len > SNP_CHAIN_MAX)
-		return fail(reason, sz, CU_ELIMIT, "certificate chain exceeds %d bytes",
-		            SNP_CHAIN_MAX);
+		return cu_reason(reason, sz, CU_ELIMIT, "certificate chain exceeds %d bytes",
+		                 SNP_CHAIN_MAX);
 	if (!(bio = BIO_new_mem_buf(buf, (int)len)) || !(sk = sk_X509_new_null()))
 		goto out;
 	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
 		if (sk_X509_num(sk) >= SNP_CHAIN_CERTS_MAX || !sk_X509_push(sk, c)) {
 			X509_free(c);
-			rc = fail(reason, sz, CU_ELIMIT, "chain holds more than %d certificates",
-			          SNP_CHAIN_CERTS_MAX);
+			rc =
+			    cu_reason(reason, sz, CU_ELIMIT,
+			              "chain holds more than %d certificates", SNP_CHAIN_CERTS_MAX);
 			goto out;
 		}
 	}
 	if (sk_X509_num(sk) == 0) {
-		rc = fail(reason, sz, CU_EFORMAT, "chain holds no PEM certificate");
+		rc = cu_reason(reason, sz, CU_EFORMAT, "chain holds no PEM certificate");
 		goto out;
 	}
 	*out = sk;
@@ -387,10 +375,10 @@ static int chain_error(X509_STORE_CTX *ctx, int64_t now, char *reason, size_t sz
 
 	cu_time_format(now, when, sizeof(when));
 	if (err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID)
-		return fail(reason, sz, CU_EEXPIRED, "%s certificate: %s at %s", who,
-		            X509_verify_cert_error_string(err), when);
-	return fail(reason, sz, CU_EUNTRUSTED, "%s certificate: %s", who,
-	            X509_verify_cert_error_string(err));
+		return cu_reason(reason, sz, CU_EEXPIRED, "%s certificate: %s at %s", who,
+		                 X509_verify_cert_error_string(err), when);
+	return cu_reason(reason, sz, CU_EUNTRUSTED, "%s certificate: %s", who,
+	                 X509_verify_cert_error_string(err));
 }
 
 /* Build and verify leaf -> ASK/ASVK -> pinned ARK at now; *prod gets the ARK's product line. */
@@ -417,8 +405,9 @@ static int verify_chain(X509 *leaf, STACK_OF(X509) * certs, int64_t now, enum sn
 		}
 	}
 	if (!ark) {
-		rc = fail(reason, sz, CU_EUNTRUSTED,
-		          "no certificate of the chain is a pinned AMD ARK (Milan, Genoa, Turin)");
+		rc = cu_reason(
+		    reason, sz, CU_EUNTRUSTED,
+		    "no certificate of the chain is a pinned AMD ARK (Milan, Genoa, Turin)");
 		goto out;
 	}
 	if (!X509_STORE_add_cert(store, ark) || !X509_STORE_CTX_init(ctx, store, leaf, untrusted))
@@ -430,9 +419,9 @@ static int verify_chain(X509 *leaf, STACK_OF(X509) * certs, int64_t now, enum sn
 		goto out;
 	}
 	if (sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) != 3) {
-		rc = fail(reason, sz, CU_EUNTRUSTED,
-		          "chain is not VCEK/VLEK -> ASK/ASVK -> ARK (%d certificates)",
-		          sk_X509_num(X509_STORE_CTX_get0_chain(ctx)));
+		rc = cu_reason(reason, sz, CU_EUNTRUSTED,
+		               "chain is not VCEK/VLEK -> ASK/ASVK -> ARK (%d certificates)",
+		               sk_X509_num(X509_STORE_CTX_get0_chain(ctx)));
 		goto out;
 	}
 	rc = 0;
@@ -474,16 +463,16 @@ static int ext_spl(X509 *c, const char *oid, const char *name, unsigned *out, ch
 
 	*out = 0;
 	if (!os)
-		return fail(reason, sz, CU_ETCB, "VCEK/VLEK %s extension (%s) is %s", name, oid,
-		            dup ? "repeated" : "missing");
+		return cu_reason(reason, sz, CU_ETCB, "VCEK/VLEK %s extension (%s) is %s", name,
+		                 oid, dup ? "repeated" : "missing");
 	p = ASN1_STRING_get0_data(os);
 	end = p + ASN1_STRING_length(os);
 	ai = d2i_ASN1_INTEGER(NULL, &p, end - p);
 	if (!ai || p != end || !ASN1_INTEGER_get_int64(&v, ai) || v < 0 || v > 255) {
 		ASN1_INTEGER_free(ai);
 		ERR_clear_error();
-		return fail(reason, sz, CU_EFORMAT,
-		            "VCEK/VLEK %s extension is not an integer 0..255", name);
+		return cu_reason(reason, sz, CU_EFORMAT,
+		                 "VCEK/VLEK %s extension is not an integer 0..255", name);
 	}
 	ASN1_INTEGER_free(ai);
 	*out = (unsigned)v;
@@ -514,9 +503,9 @@ static int check_tcb(X509 *leaf, const struct snp_report *rep, enum snp_product 
 		if ((rc = ext_spl(leaf, comps[i].oid, comps[i].name, &v, reason, sz)))
 			return rc;
 		if (v != *comps[i].reported)
-			return fail(reason, sz, CU_ETCB,
-			            "VCEK/VLEK %s is %u but the report's reported TCB says %u",
-			            comps[i].name, v, *comps[i].reported);
+			return cu_reason(reason, sz, CU_ETCB,
+			                 "VCEK/VLEK %s is %u but the report's reported TCB says %u",
+			                 comps[i].name, v, *comps[i].reported);
 	}
 	return 0;
 }
@@ -530,16 +519,17 @@ static int check_hwid(X509 *leaf, const struct snp_report *rep, enum snp_product
 	size_t n;
 
 	if (!os)
-		return fail(reason, sz, CU_ETCB, "VCEK hwID extension is %s",
-		            dup ? "repeated" : "missing");
+		return cu_reason(reason, sz, CU_ETCB, "VCEK hwID extension is %s",
+		                 dup ? "repeated" : "missing");
 	n = (size_t)ASN1_STRING_length(os);
 	if (n != SNP_HWID_LEN && !(prod == SNP_PRODUCT_TURIN && n == SNP_HWID_TURIN_LEN))
-		return fail(reason, sz, CU_ETCB, "VCEK hwID has %zu bytes", n);
+		return cu_reason(reason, sz, CU_ETCB, "VCEK hwID has %zu bytes", n);
 	if (cu_ct_is_zero(rep->chip_id, sizeof(rep->chip_id)))
-		return fail(reason, sz, CU_ETCB,
-		            "report chip_id is zero (MASK_CHIP_ID): cannot bind it to a VCEK");
+		return cu_reason(reason, sz, CU_ETCB,
+		                 "report chip_id is zero (MASK_CHIP_ID): cannot bind it to a VCEK");
 	if (memcmp(ASN1_STRING_get0_data(os), rep->chip_id, n))
-		return fail(reason, sz, CU_ETCB, "VCEK hwID differs from the report's chip_id");
+		return cu_reason(reason, sz, CU_ETCB,
+		                 "VCEK hwID differs from the report's chip_id");
 	return 0;
 }
 
@@ -554,9 +544,9 @@ static int check_leaf_kind(X509 *leaf, const struct snp_report *rep, char *reaso
 
 	ERR_clear_error();
 	if (n < 0 || strcmp(cn, want))
-		return fail(reason, sz, CU_EKEY,
-		            "report is signed by a %s but the certificate's subject is \"%s\"",
-		            want + 4, n < 0 ? "" : cn);
+		return cu_reason(reason, sz, CU_EKEY,
+		                 "report is signed by a %s but the certificate's subject is \"%s\"",
+		                 want + 4, n < 0 ? "" : cn);
 	return 0;
 }
 
@@ -570,10 +560,11 @@ static int check_product(const struct snp_report *rep, enum snp_product prod, ch
 		return 0;
 	if ((hint == SNP_PRODUCT_TURIN) != (prod == SNP_PRODUCT_TURIN) ||
 	    hint == SNP_PRODUCT_UNKNOWN)
-		return fail(reason, sz, CU_ETCB,
-		            "report comes from a %s processor (CPUID family 0x%02x) but the chain "
-		            "is AMD's %s chain",
-		            snp_product_name(hint), rep->cpuid_fam_id, snp_product_name(prod));
+		return cu_reason(
+		    reason, sz, CU_ETCB,
+		    "report comes from a %s processor (CPUID family 0x%02x) but the chain "
+		    "is AMD's %s chain",
+		    snp_product_name(hint), rep->cpuid_fam_id, snp_product_name(prod));
 	return 0;
 }
 
@@ -630,7 +621,7 @@ static int verify_certs(const uint8_t *report, const struct snp_report *rep,
 	int rc;
 
 	if (!certs) {
-		rc = fail(reason, sz, CU_EINVAL, "no certificates were given");
+		rc = cu_reason(reason, sz, CU_EINVAL, "no certificates were given");
 		goto out;
 	}
 	if ((rc = load_leaf(certs->leaf, certs->leaf_len, &leaf, reason, sz)) ||
@@ -660,7 +651,7 @@ int snp_verify(const uint8_t *report, size_t len, const struct snp_certs *certs,
 	if (reason && reasonsz)
 		reason[0] = '\0';
 	if (!report && len) {
-		rc = fail(reason, reasonsz, CU_EINVAL, "no report");
+		rc = cu_reason(reason, reasonsz, CU_EINVAL, "no report");
 		goto out;
 	}
 	if ((rc = snp_report_parse(report, len, &rep, reason, reasonsz)) ||
@@ -669,8 +660,8 @@ int snp_verify(const uint8_t *report, size_t len, const struct snp_certs *certs,
 	fill_claims(&rep, claims);
 	if (report_out)
 		*report_out = rep;
-	fail(reason, reasonsz, 0, "authentic SEV-SNP report v%u signed by the %s", rep.version,
-	     SNP_KEYINFO_SIGNING_KEY(rep.key_info) == SNP_KEY_VLEK ? "VLEK" : "VCEK");
+	cu_reason(reason, reasonsz, 0, "authentic SEV-SNP report v%u signed by the %s", rep.version,
+	          SNP_KEYINFO_SIGNING_KEY(rep.key_info) == SNP_KEY_VLEK ? "VLEK" : "VCEK");
 out:
 	return rc;
 }

@@ -26,17 +26,6 @@
 #define SGX_TCB_COMPS   16
 #define SGX_EXT_ENTRIES 32 /* entries of the extension and of its TCB sequence (18) */
 
-__attribute__((format(printf, 3, 4))) static void say(char *why, size_t whysz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whysz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whysz, fmt, ap);
-	va_end(ap);
-}
-
 static void subject_of(X509 *cert, char *buf, size_t n)
 {
 	if (!X509_NAME_oneline(X509_get_subject_name(cert), buf, (int)n))
@@ -221,13 +210,14 @@ int tee_x509_verify_chain(STACK_OF(X509) * chain, const uint8_t pin[static TEE_X
 	if (path)
 		*path = NULL;
 	if (!chain || sk_X509_num(chain) < 1) {
-		say(why, whysz, "empty certificate chain");
+		(void)cu_reason(why, whysz, 0, "empty certificate chain");
 		return CU_EUNTRUSTED;
 	}
 	leaf = sk_X509_value(chain, 0);
 	if (!(root = find_pinned(chain, pin)) || root == leaf) {
 		subject_of(leaf, name, sizeof(name));
-		say(why, whysz, "chain of %s does not lead to the pinned root CA", name);
+		(void)cu_reason(why, whysz, 0, "chain of %s does not lead to the pinned root CA",
+		                name);
 		return CU_EUNTRUSTED;
 	}
 	if (!(store = X509_STORE_new()) || !X509_STORE_add_cert(store, root) ||
@@ -252,13 +242,14 @@ int tee_x509_verify_chain(STACK_OF(X509) * chain, const uint8_t pin[static TEE_X
 		e = X509_STORE_CTX_get_error(ctx);
 		X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
 		subject_of(bad ? bad : leaf, name, sizeof(name));
-		say(why, whysz, "certificate %s: %s", name, X509_verify_cert_error_string(e));
+		(void)cu_reason(why, whysz, 0, "certificate %s: %s", name,
+		                X509_verify_cert_error_string(e));
 		rc = map_verify_error(e);
 		goto out;
 	}
 	built = X509_STORE_CTX_get0_chain(ctx);
 	if (!built || X509_cmp(sk_X509_value(built, sk_X509_num(built) - 1), root) != 0) {
-		say(why, whysz, "chain does not end at the pinned root CA");
+		(void)cu_reason(why, whysz, 0, "chain does not end at the pinned root CA");
 		rc = CU_EUNTRUSTED;
 		goto out;
 	}
@@ -296,20 +287,20 @@ int tee_x509_check_crl(X509_CRL *crl, X509 *issuer, int64_t now, char *why, size
 
 	subject_of(issuer, name, sizeof(name));
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) {
-		say(why, whysz, "CRL is not issued by %s", name);
+		(void)cu_reason(why, whysz, 0, "CRL is not issued by %s", name);
 		return CU_EUNTRUSTED;
 	}
 	if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
 		ERR_clear_error();
-		say(why, whysz, "CRL signature of %s does not verify", name);
+		(void)cu_reason(why, whysz, 0, "CRL signature of %s does not verify", name);
 		return CU_EUNTRUSTED;
 	}
 	if (tee_x509_crl_window(crl, &from, &until) != 0) {
-		say(why, whysz, "CRL of %s lacks thisUpdate or nextUpdate", name);
+		(void)cu_reason(why, whysz, 0, "CRL of %s lacks thisUpdate or nextUpdate", name);
 		return CU_EFORMAT;
 	}
 	if (now < from || now > until) {
-		say(why, whysz, "CRL of %s is outside its validity window", name);
+		(void)cu_reason(why, whysz, 0, "CRL of %s is outside its validity window", name);
 		return CU_EEXPIRED;
 	}
 	return 0;
@@ -322,11 +313,11 @@ int tee_x509_check_revoked(X509_CRL *crl, X509 *cert, char *why, size_t whysz)
 
 	subject_of(cert, name, sizeof(name));
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) {
-		say(why, whysz, "no CRL of the issuer of %s", name);
+		(void)cu_reason(why, whysz, 0, "no CRL of the issuer of %s", name);
 		return CU_EUNTRUSTED;
 	}
 	if (X509_CRL_get0_by_cert(crl, &rev, cert) == 1) {
-		say(why, whysz, "certificate %s is revoked", name);
+		(void)cu_reason(why, whysz, 0, "certificate %s is revoked", name);
 		return CU_EREVOKED;
 	}
 	return 0;
