@@ -1,0 +1,261 @@
+/*
+ * test_ratls_cert.c - RA-TLS certificate inspection against the certificates
+ * of the CCC interoperability tests (shared/testdata/attestation/README.md),
+ * and certificates derived from them that must be refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "common/err.h"
+#include "common/time.h"
+#include "ratls/ratls.h"
+
+#define RATLS_DIR CUSTOS_SHARED_DIR "/testdata/attestation/ratls/"
+
+static int64_t t_of(const char *s)
+{
+	int64_t t = 0;
+
+	assert_int_equal(cu_time_parse(s, &t), 0);
+	return t;
+}
+
+static X509 *load_pem(const char *name)
+{
+	char path[512];
+	FILE *f;
+	X509 *x;
+
+	snprintf(path, sizeof(path), "%s%s", RATLS_DIR, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	return x;
+}
+
+static size_t to_der(const X509 *x, uint8_t **der)
+{
+	int n;
+
+	*der = NULL;
+	n = i2d_X509(x, der);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* A copy of x with a fresh P-256 key, signed by it: the extensions stay. */
+static X509 *resign(const X509 *x)
+{
+	X509 *y = X509_dup(x);
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	assert_non_null(y);
+	assert_non_null(k);
+	assert_int_equal(X509_set_pubkey(y, k), 1);
+	assert_true(X509_sign(y, k, EVP_sha256()) > 0);
+	EVP_PKEY_free(k);
+	return y;
+}
+
+struct good {
+	const char *file;
+	const char *at;
+	unsigned exts;
+};
+
+static void test_good_certs(void **state)
+{
+	static const struct good vecs[] = {
+	    {"gramine-cert.pem", "2025-07-01T00:00:00Z", RATLS_EXT_DICE | RATLS_EXT_GRAMINE_LEGACY},
+	    {"intel-sgxsdk-cert.pem", "2025-07-01T00:00:00Z", RATLS_EXT_DICE | RATLS_EXT_SGXSDK},
+	    {"rats-tls-cert.pem", "2023-06-01T00:00:00Z", RATLS_EXT_DICE},
+	};
+	struct ratls_info info;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		X509 *x = load_pem(vecs[i].file);
+		uint8_t *der;
+		size_t n = to_der(x, &der);
+
+		assert_int_equal(ratls_cert_inspect(x, t_of(vecs[i].at), &info), 0);
+		assert_int_equal(info.extensions, vecs[i].exts);
+		assert_true(info.authentic);
+		assert_true(info.key_bound);
+		assert_true(info.time_valid);
+		assert_int_equal(info.claims.type, TEE_SGX);
+		assert_true(info.claims.debug);
+		assert_int_equal(info.claims.measurement_len, 32);
+		assert_int_equal(info.claims.tcb_status, TEE_TCB_UNKNOWN);
+		assert_string_equal(info.reason, "");
+		/* The DER entry point says the same. */
+		assert_int_equal(ratls_cert_inspect_der(der, n, t_of(vecs[i].at), &info), 0);
+		assert_true(info.key_bound);
+		OPENSSL_free(der);
+		X509_free(x);
+	}
+}
+
+static void test_rats_tls_expired_today(void **state)
+{
+	X509 *x = load_pem("rats-tls-cert.pem");
+	struct ratls_info info;
+
+	(void)state;
+	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), &info), CU_EEXPIRED);
+	assert_true(info.authentic);
+	assert_true(info.key_bound);
+	assert_false(info.time_valid);
+	assert_non_null(strstr(info.reason, "not valid"));
+	/* Just before notBefore as well. */
+	assert_int_equal(ratls_cert_inspect(x, t_of("2023-02-22T16:10:21Z"), &info), CU_EEXPIRED);
+	X509_free(x);
+}
+
+static void test_wrong_key(void **state)
+{
+	static const char *files[] = {"gramine-cert.pem", "intel-sgxsdk-cert.pem",
+	                              "rats-tls-cert.pem"};
+	struct ratls_info info;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		X509 *x = load_pem(files[i]), *y = resign(x);
+
+		/* Inside the certificates' and every PCK chain's validity. */
+		assert_int_equal(ratls_cert_inspect(y, t_of("2024-01-15T00:00:00Z"), &info),
+		                 CU_EKEY);
+		assert_true(info.authentic);
+		assert_false(info.key_bound);
+		assert_non_null(strstr(info.reason, "key"));
+		X509_free(y);
+		X509_free(x);
+	}
+}
+
+/* Offset of the first occurrence of needle in hay, or abort. */
+static size_t find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i++)
+		if (!memcmp(hay + i, needle, m))
+			return i;
+	fail_msg("pattern not found");
+	return 0;
+}
+
+static void test_bit_flips(void **state)
+{
+	/* Tag 60000, array of 2, bstr: the start of the DICE evidence. */
+	static const uint8_t dice[] = {0xD9, 0xEA, 0x60, 0x82, 0x59};
+	/* Offsets into the DICE value: CBOR header, quote header, enclave report, signature. */
+	static const size_t offs[] = {0, 3, 8, 7 + 48 + 64, 7 + 48 + 320, 7 + 440, 7 + 1000};
+	X509 *x = load_pem("gramine-cert.pem");
+	struct ratls_info info;
+	uint8_t *der;
+	size_t n = to_der(x, &der), at = find(der, n, dice, sizeof(dice));
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		der[at + offs[i]] ^= 0x01;
+		assert_int_not_equal(
+		    ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), &info), 0);
+		assert_false(info.authentic);
+		assert_false(info.key_bound);
+		assert_true(info.reason[0] != 0);
+		der[at + offs[i]] ^= 0x01;
+	}
+	/* A bit inside the enclave report: the quote no longer verifies. */
+	der[at + 7 + 48 + 64] ^= 0x80;
+	assert_int_equal(ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), &info),
+	                 CU_EAUTH);
+	assert_false(info.authentic);
+	assert_false(info.key_bound);
+	assert_int_equal(info.claims.type, TEE_NONE);
+	der[at + 7 + 48 + 64] ^= 0x80;
+	assert_int_equal(ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), &info), 0);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+static void test_truncated(void **state)
+{
+	X509 *x = load_pem("intel-sgxsdk-cert.pem");
+	struct ratls_info info;
+	uint8_t *der;
+	size_t n = to_der(x, &der);
+
+	(void)state;
+	for (size_t len = 0; len < n; len += 97)
+		assert_int_equal(ratls_cert_inspect_der(der, len, 0, &info), CU_EFORMAT);
+	assert_int_equal(ratls_cert_inspect_der(der, n - 1, 0, &info), CU_EFORMAT);
+	assert_int_equal(ratls_cert_inspect_der(NULL, 0, 0, &info), CU_EINVAL);
+	assert_int_equal(ratls_cert_inspect(NULL, 0, &info), CU_EINVAL);
+	assert_int_equal(ratls_cert_inspect_der(der, RATLS_CERT_MAX + 1, 0, &info), CU_ELIMIT);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+static void test_plain_cert(void **state)
+{
+	X509 *x = X509_new();
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509_NAME *nm = X509_NAME_new();
+	struct ratls_info info;
+
+	(void)state;
+	assert_non_null(x);
+	assert_non_null(k);
+	assert_non_null(nm);
+	assert_int_equal(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	                                            (const unsigned char *)"plain", -1, -1, 0),
+	                 1);
+	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 1), 1);
+	assert_int_equal(X509_set_subject_name(x, nm), 1);
+	assert_int_equal(X509_set_issuer_name(x, nm), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), -3600));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), &info), CU_ENOTFOUND);
+	assert_int_equal(info.extensions, 0);
+	assert_false(info.authentic);
+	assert_false(info.key_bound);
+	assert_non_null(strstr(info.reason, "no RA-TLS evidence extension"));
+	X509_NAME_free(nm);
+	EVP_PKEY_free(k);
+	X509_free(x);
+}
+
+static void test_ext_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ratls_ext_name(RATLS_EXT_DICE), "dice");
+	assert_string_equal(ratls_ext_name(RATLS_EXT_GRAMINE_LEGACY), "gramine-legacy");
+	assert_string_equal(ratls_ext_name(RATLS_EXT_GRAMINE), "gramine");
+	assert_string_equal(ratls_ext_name(RATLS_EXT_SGXSDK), "sgx-sdk");
+	assert_null(ratls_ext_name((enum ratls_ext)0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_good_certs), cmocka_unit_test(test_rats_tls_expired_today),
+	    cmocka_unit_test(test_wrong_key),  cmocka_unit_test(test_bit_flips),
+	    cmocka_unit_test(test_truncated),  cmocka_unit_test(test_plain_cert),
+	    cmocka_unit_test(test_ext_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
