@@ -32,6 +32,7 @@ static const struct err_entry err_table[] = {
     [-CU_ETCB] = {"ETCB", "no TCB level matches the platform"},
     [-CU_ENET] = {"ENET", "network error"},
     [-CU_EKEY] = {"EKEY", "wrong or unusable key"},
+    [-CU_ETLS] = {"ETLS", "TLS handshake failed or peer not verified"},
 };
 
 static const struct err_entry *err_lookup(int err)

@@ -34,7 +34,8 @@ enum cu_err {
 	CU_ETCB = -20,        /* no TCB level matches the platform */
 	CU_ENET = -21,        /* a network peer failed or refused */
 	CU_EKEY = -22,        /* wrong or unusable key */
-	CU_ELAST = -23
+	CU_ETLS = -23,        /* a TLS handshake failed or the peer was not verified */
+	CU_ELAST = -24
 };
 
 /* A fixed English description of err (0 or a CU_E* value). */
