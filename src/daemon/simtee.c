@@ -133,6 +133,10 @@ static int handle(struct server *s, struct conn *c, const struct simtee_req *req
 		rc = simtee_resp_encode(req->type, rc, key, sizeof(key), &c->out, &c->outlen);
 		cu_wipe(key, sizeof(key));
 		break;
+	case SIMTEE_GET_ROOT:
+		rc = simtee_resp_encode(req->type, 0, s->st.root_der, s->st.root_der_len, &c->out,
+		                        &c->outlen);
+		break;
 	default:
 		rc = simtee_resp_encode(req->type, 0, m, sizeof(m), &c->out, &c->outlen);
 		break;

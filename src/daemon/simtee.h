@@ -34,6 +34,8 @@ struct simtee_state {
 	int lock_fd;
 	EVP_PKEY *root_key;
 	X509 *root_cert;
+	uint8_t *root_der; /* root_cert as DER, for SIMTEE_GET_ROOT */
+	size_t root_der_len;
 	uint8_t seal_secret[SIMTEE_SEAL_SECRET_LEN];
 	uint8_t platform_id[SIM_PLATFORM_ID_LEN];
 	EVP_PKEY *attest_key;

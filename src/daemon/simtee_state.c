@@ -215,6 +215,26 @@ int simtee_state_refresh(struct simtee_state *st, int64_t now)
 	return attest_issue(st, now);
 }
 
+/* The root's DER, served to the sim backend so that its RA-TLS certificates carry it. */
+static int root_encode(struct simtee_state *st)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(st->root_cert, &der);
+
+	if (n <= 0 || n > SIM_CERT_MAX) {
+		OPENSSL_free(der);
+		return n <= 0 ? CU_ECRYPTO : CU_ELIMIT;
+	}
+	if (!(st->root_der = malloc((size_t)n))) {
+		OPENSSL_free(der);
+		return CU_ENOMEM;
+	}
+	memcpy(st->root_der, der, (size_t)n);
+	st->root_der_len = (size_t)n;
+	OPENSSL_free(der);
+	return 0;
+}
+
 int simtee_state_open(const char *dir, struct simtee_state *st)
 {
 	int rc;
@@ -223,8 +243,8 @@ int simtee_state_open(const char *dir, struct simtee_state *st)
 	st->lock_fd = -1;
 	if (!(st->dir = cu_strdup(dir)))
 		return CU_ENOMEM;
-	if ((rc = lock_dir(st)) || (rc = root_open(st)) || (rc = seal_open(st)) ||
-	    (rc = sim_platform_id(st->root_cert, st->platform_id)) ||
+	if ((rc = lock_dir(st)) || (rc = root_open(st)) || (rc = root_encode(st)) ||
+	    (rc = seal_open(st)) || (rc = sim_platform_id(st->root_cert, st->platform_id)) ||
 	    (rc = simtee_state_refresh(st, cu_time_now())))
 		simtee_state_free(st);
 	return rc;
@@ -257,6 +277,7 @@ void simtee_state_free(struct simtee_state *st)
 	EVP_PKEY_free(st->root_key);
 	EVP_PKEY_free(st->attest_key);
 	X509_free(st->root_cert);
+	free(st->root_der);
 	free(st->attest_cert);
 	cu_wipe(st->seal_secret, sizeof(st->seal_secret));
 	if (st->lock_fd >= 0)

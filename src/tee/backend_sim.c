@@ -210,6 +210,22 @@ static int sim_measurement(void *state, uint8_t *buf, size_t *len)
 	return 0;
 }
 
+static int sim_endorsement(void *state, uint8_t **out, size_t *len)
+{
+	struct simtee_req req = {.type = SIMTEE_GET_ROOT};
+	uint8_t *buf;
+	int rc;
+
+	if (!(buf = malloc(SIM_CERT_MAX)))
+		return CU_ENOMEM;
+	if ((rc = sim_call(state, &req, buf, SIM_CERT_MAX, 0, len))) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	return 0;
+}
+
 static void sim_free(void *state)
 {
 	free(state);
@@ -221,5 +237,6 @@ const struct tee_backend tee_backend_sim = {
     .evidence = sim_evidence,
     .sealing_key = sim_sealing_key,
     .measurement = sim_measurement,
+    .endorsement = sim_endorsement,
     .free = sim_free,
 };

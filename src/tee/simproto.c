@@ -56,6 +56,7 @@ int simtee_req_hdr(const uint8_t hdr[static SIMTEE_HDR_LEN], uint16_t *type, uin
 			return CU_ELIMIT;
 		return *bodylen ? 0 : CU_EFORMAT;
 	case SIMTEE_GET_MEASUREMENT:
+	case SIMTEE_GET_ROOT:
 		return *bodylen == 0 ? 0 : CU_EFORMAT;
 	default:
 		return CU_EUNSUPPORTED;
@@ -108,6 +109,7 @@ int simtee_req_encode(const struct simtee_req *req, uint8_t *buf, size_t bufsz, 
 		n = req->label_len;
 		break;
 	case SIMTEE_GET_MEASUREMENT:
+	case SIMTEE_GET_ROOT:
 		n = 0;
 		break;
 	default:

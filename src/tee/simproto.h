@@ -15,12 +15,15 @@
  *   SIMTEE_GET_SEALING_KEY  1..SIMTEE_LABEL_MAX bytes: a label of printable
  *                           ASCII (0x21..0x7e), no NUL
  *   SIMTEE_GET_MEASUREMENT  empty
+ *   SIMTEE_GET_ROOT         empty
  *
  * A response has type (request type | SIMTEE_RESPONSE), or SIMTEE_ERROR
  * for a frame the daemon could not take (it closes the connection after
  * it), and a body of a 32-bit little-endian signed status (0 or a CU_E*
  * value) followed, on success only, by the result: evidence (at most
- * SIM_EVIDENCE_MAX bytes), a 32-byte key, or a 48-byte measurement.
+ * SIM_EVIDENCE_MAX bytes), a 32-byte key, a 48-byte measurement, or the
+ * DER of the simulated root certificate (at most SIM_CERT_MAX bytes; the
+ * same certificate as root.pem, which verifiers pin by its SHA-256).
  *
  * Every size is checked against the type's exact or maximum size from the
  * header, before a byte of the body is read or copied.
@@ -46,6 +49,7 @@ enum simtee_type {
 	SIMTEE_GET_EVIDENCE = 1,
 	SIMTEE_GET_SEALING_KEY = 2,
 	SIMTEE_GET_MEASUREMENT = 3,
+	SIMTEE_GET_ROOT = 4,
 	SIMTEE_RESPONSE = 0x8000,
 	SIMTEE_ERROR = 0xffff,
 };

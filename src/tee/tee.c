@@ -112,6 +112,19 @@ int tee_get_evidence(struct tee *tee, const uint8_t report_data[static TEE_REPOR
 	return tee->be->evidence(tee->state, report_data, evidence, len);
 }
 
+int tee_get_endorsement(struct tee *tee, uint8_t **out, size_t *len)
+{
+	if (!out || !len)
+		return CU_EINVAL;
+	*out = NULL;
+	*len = 0;
+	if (!tee)
+		return CU_EINVAL;
+	if (!tee->be->endorsement)
+		return CU_ENOTFOUND;
+	return tee->be->endorsement(tee->state, out, len);
+}
+
 int tee_get_sealing_key(struct tee *tee, const char *label, uint8_t key[static TEE_SEALING_KEY_LEN])
 {
 	size_t n = label ? strnlen(label, TEE_LABEL_MAX + 1) : 0;

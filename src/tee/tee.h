@@ -66,6 +66,16 @@ int tee_get_evidence(struct tee *tee, const uint8_t report_data[static TEE_REPOR
                      uint8_t **evidence, size_t *len);
 
 /*
+ * What a verifier needs besides the evidence to check it, when the
+ * evidence does not carry it: sim, the DER of custos-simtee's root
+ * certificate (a verifier accepts it only when its SHA-256 is pinned, in
+ * the manifest). *out is malloc'd and the caller's. CU_ENOTFOUND when the
+ * backend has none to give (sgx: the PCK chain is in the quote; tsm: the
+ * VCEK comes from the verifier's side, see docs/ratls.md).
+ */
+int tee_get_endorsement(struct tee *tee, uint8_t **out, size_t *len);
+
+/*
  * A 32-byte sealing key for label (1..TEE_LABEL_MAX printable ASCII bytes),
  * the same for the same measurement on the same (simulated) platform, and
  * different for other labels. The tsm backend has none: CU_EUNSUPPORTED

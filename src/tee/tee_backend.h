@@ -18,6 +18,8 @@ struct tee_backend {
 	int (*sealing_key)(void *state, const char *label, size_t label_len,
 	                   uint8_t key[static TEE_SEALING_KEY_LEN]);
 	int (*measurement)(void *state, uint8_t *buf, size_t *len);
+	/* NULL when the backend has none (tee_get_endorsement says CU_ENOTFOUND). */
+	int (*endorsement)(void *state, uint8_t **out, size_t *len);
 	void (*free)(void *state);
 };
 

@@ -35,7 +35,7 @@ static void as_request(const uint8_t *data, size_t size)
 static void as_response(const uint8_t *data, size_t size)
 {
 	static const uint16_t types[] = {SIMTEE_GET_EVIDENCE, SIMTEE_GET_SEALING_KEY,
-	                                 SIMTEE_GET_MEASUREMENT};
+	                                 SIMTEE_GET_MEASUREMENT, SIMTEE_GET_ROOT};
 	static uint8_t out[SIM_EVIDENCE_MAX];
 	uint32_t bodylen;
 	size_t n;
@@ -48,11 +48,12 @@ static void as_response(const uint8_t *data, size_t size)
 			continue;
 		if (bodylen > size - SIMTEE_HDR_LEN)
 			bodylen = (uint32_t)(size - SIMTEE_HDR_LEN);
-		(void)simtee_resp_body(data + SIMTEE_HDR_LEN, bodylen, &status, out,
-		                       types[i] == SIMTEE_GET_SEALING_KEY   ? SIMTEE_KEY_LEN
-		                       : types[i] == SIMTEE_GET_MEASUREMENT ? SIM_MEASUREMENT_LEN
-		                                                            : sizeof(out),
-		                       types[i] != SIMTEE_GET_EVIDENCE, &n);
+		(void)simtee_resp_body(
+		    data + SIMTEE_HDR_LEN, bodylen, &status, out,
+		    types[i] == SIMTEE_GET_SEALING_KEY   ? SIMTEE_KEY_LEN
+		    : types[i] == SIMTEE_GET_MEASUREMENT ? SIM_MEASUREMENT_LEN
+		                                         : sizeof(out),
+		    types[i] != SIMTEE_GET_EVIDENCE && types[i] != SIMTEE_GET_ROOT, &n);
 	}
 }
 

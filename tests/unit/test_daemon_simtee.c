@@ -33,6 +33,7 @@
 #include "common/time.h"
 #include "crypto/hash.h"
 #include "crypto/pkey.h"
+#include "tee/manifest.h"
 #include "tee/sim.h"
 #include "tee/simproto.h"
 #include "tee/tee.h"
@@ -227,6 +228,18 @@ static void test_evidence_round_trip(void **state)
 	assert_int_equal(tee_self_measurement(t, m, &mlen), 0);
 	assert_int_equal(mlen, 48);
 	assert_memory_equal(m, self, 48);
+	/* The endorsement is the root of root.pem, as DER; it verifies the evidence too. */
+	{
+		uint8_t *der = NULL, pin[32], want[32];
+		size_t derlen = 0;
+		assert_int_equal(tee_get_endorsement(t, &der, &derlen), 0);
+		assert_int_equal(
+		    sim_verify(ev, len, der, derlen, cu_time_now(), &c, why, sizeof(why)), 0);
+		assert_int_equal(tee_manifest_sim_root_digest((char *)root, rootlen, want), 0);
+		assert_int_equal(cr_sha256(der, derlen, pin), 0);
+		assert_memory_equal(pin, want, 32);
+		free(der);
+	}
 
 	/* The attestation certificate expires: refused at a later "now". */
 	assert_int_equal(

@@ -31,7 +31,9 @@ static const struct hdr_case req_hdrs[] = {
     {"version 0", {0, 0, 1, 0, 64, 0, 0, 0}, CU_EUNSUPPORTED},
     {"version 2", {2, 0, 1, 0, 64, 0, 0, 0}, CU_EUNSUPPORTED},
     {"type 0", {1, 0, 0, 0, 0, 0, 0, 0}, CU_EUNSUPPORTED},
-    {"type 4", {1, 0, 4, 0, 0, 0, 0, 0}, CU_EUNSUPPORTED},
+    {"root", {1, 0, 4, 0, 0, 0, 0, 0}, 0},
+    {"root with body", {1, 0, 4, 0, 2, 0, 0, 0}, CU_EFORMAT},
+    {"type 5", {1, 0, 5, 0, 0, 0, 0, 0}, CU_EUNSUPPORTED},
     {"a response as request", {1, 0, 1, 0x80, 64, 0, 0, 0}, CU_EUNSUPPORTED},
 };
 
@@ -90,6 +92,14 @@ static void test_req_round_trip(void **state)
 	assert_int_equal(len, SIMTEE_HDR_LEN);
 	assert_int_equal(simtee_req_decode(buf, len, &out), 0);
 	assert_int_equal(out.type, SIMTEE_GET_MEASUREMENT);
+
+	in.type = SIMTEE_GET_ROOT;
+	assert_int_equal(simtee_req_encode(&in, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, SIMTEE_HDR_LEN);
+	assert_int_equal(simtee_req_decode(buf, len, &out), 0);
+	assert_int_equal(out.type, SIMTEE_GET_ROOT);
+	buf[4] = 1; /* a body where none belongs */
+	assert_int_equal(simtee_req_decode(buf, len, &out), CU_EFORMAT);
 }
 
 static void test_resp(void **state)
