@@ -19,10 +19,12 @@
 
 #include "common/err.h"
 #include "common/time.h"
-#include "ratls/ratls.h"
+#include "ratls/internal.h"
 #include "tee/dcap.h"
+#include "tee/sim.h"
+#include "tee/snp.h"
 
-#define QUOTES_MAX RATLS_EXT_COUNT
+#define ITEMS_MAX RATLS_EXT_COUNT
 
 /* OID content bytes (without tag and length) of each extension we know. */
 struct ext_oid {
@@ -42,21 +44,15 @@ static const struct ext_oid ext_oids[RATLS_EXT_COUNT] = {
     {RATLS_EXT_SGXSDK, "sgx-sdk", {0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x0D, 0x01}, 9},
 };
 
-/* A quote to verify: a copy, with the extension it came from. */
-struct quote {
-	enum ratls_ext from;
-	uint8_t *buf;
-	size_t len;
-};
-
 struct inspect {
 	X509 *x;
 	struct ratls_info *out;
 	int rc; /* the most fundamental error so far */
 	uint8_t *spki;
 	int spki_len;
-	struct quote quotes[QUOTES_MAX];
-	size_t nquotes;
+	const struct ratls_trust *trust;
+	struct ratls_item items[ITEMS_MAX];
+	size_t nitems;
 	uint8_t claims_hash[32]; /* SHA-256 of the DICE claims */
 	int dice_key_ok;         /* the DICE pubkey-hash matches the SPKI */
 };
@@ -64,8 +60,9 @@ struct inspect {
 /* Errors from the most fundamental to the least (ratls.h). */
 static int err_rank(int rc)
 {
-	static const int order[] = {CU_EINVAL,       CU_ELIMIT, CU_EFORMAT, CU_ENOTFOUND,
-	                            CU_EUNSUPPORTED, CU_EAUTH,  CU_EKEY,    CU_EEXPIRED};
+	static const int order[] = {CU_EINVAL,     CU_ELIMIT,       CU_EFORMAT,
+	                            CU_ENOTFOUND,  CU_EUNSUPPORTED, CU_EAUTH,
+	                            CU_EUNTRUSTED, CU_EKEY,         CU_EEXPIRED};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (order[i] == rc)
@@ -95,25 +92,13 @@ const char *ratls_ext_name(enum ratls_ext bit)
 	return NULL;
 }
 
-static int64_t asn1_time_epoch(const ASN1_TIME *t, int *ok)
-{
-	struct tm tm;
-
-	*ok = t && ASN1_TIME_to_tm(t, &tm) == 1;
-	if (!*ok)
-		return 0;
-	return cu_time_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-	                          (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
-	                          (unsigned)tm.tm_sec);
-}
-
 static void check_time(struct inspect *s, int64_t now)
 {
 	struct ratls_info *o = s->out;
 	int ok1, ok2;
 
-	o->not_before = asn1_time_epoch(X509_get0_notBefore(s->x), &ok1);
-	o->not_after = asn1_time_epoch(X509_get0_notAfter(s->x), &ok2);
+	o->not_before = ratls_asn1_time(X509_get0_notBefore(s->x), &ok1);
+	o->not_after = ratls_asn1_time(X509_get0_notAfter(s->x), &ok2);
 	if (!ok1 || !ok2) {
 		fail(s, CU_EFORMAT, "the certificate's validity does not parse");
 		return;
@@ -154,23 +139,45 @@ static const struct ext_oid *classify(const ASN1_OBJECT *obj)
 	return NULL;
 }
 
-static int add_quote(struct inspect *s, enum ratls_ext from, const uint8_t *p, size_t n)
+static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 {
-	struct quote *q = &s->quotes[s->nquotes];
+	uint8_t *d = malloc(n ? n : 1);
 
-	if (s->nquotes >= QUOTES_MAX)
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
+}
+
+static size_t evidence_max(enum ratls_kind k)
+{
+	return k == RATLS_KIND_INTEL ? DCAP_QUOTE_MAX
+	       : k == RATLS_KIND_SNP ? SNP_REPORT_LEN
+	                             : SIM_EVIDENCE_MAX;
+}
+
+/* Copy one piece of evidence (and its endorsement) for verification. */
+static int add_item(struct inspect *s, enum ratls_ext from, enum ratls_kind kind, const uint8_t *p,
+                    size_t n, const uint8_t *e, size_t en)
+{
+	struct ratls_item *it = &s->items[s->nitems];
+
+	if (s->nitems >= ITEMS_MAX)
 		return CU_ELIMIT;
-	if (!n || n > DCAP_QUOTE_MAX) {
-		fail(s, CU_ELIMIT, "the quote of the %s extension has %zu bytes",
+	if (!n || n > evidence_max(kind) || en > RATLS_ENDORSEMENT_MAX) {
+		fail(s, CU_ELIMIT, "the evidence of the %s extension has %zu bytes",
 		     ratls_ext_name(from), n);
 		return CU_ELIMIT;
 	}
-	if (!(q->buf = malloc(n)))
+	if (!(it->ev = dup_bytes(p, n)) || (e && !(it->endorsement = dup_bytes(e, en)))) {
+		free(it->ev);
+		it->ev = NULL;
 		return CU_ENOMEM;
-	memcpy(q->buf, p, n);
-	q->len = n;
-	q->from = from;
-	s->nquotes++;
+	}
+	it->evlen = n;
+	it->endlen = e ? en : 0;
+	it->from = from;
+	it->kind = kind;
+	s->nitems++;
 	return 0;
 }
 
@@ -288,25 +295,30 @@ out:
 		cbor_decref(&m);
 }
 
-/* Tag 60000 over [quote, claims]. */
+/* A tag naming the evidence over [evidence, claims] or [evidence, claims, endorsement]. */
 static int parse_dice(struct inspect *s, const uint8_t *v, size_t n)
 {
 	cbor_item_t *top = load_exact(v, n), *arr = NULL, **h;
-	const uint8_t *q, *c;
-	size_t qn, cn;
+	const uint8_t *q, *c, *e = NULL;
+	size_t qn, cn, en = 0, cnt = 0;
+	enum ratls_kind kind = 0;
 	int rc = 0;
 
+	if (top && cbor_isa_tag(top))
+		kind = ratls_kind_of_tag(cbor_tag_value(top));
+	if (top && cbor_isa_tag(top) && (arr = cbor_tag_item(top)) && cbor_isa_array(arr))
+		cnt = cbor_array_size(arr);
 	if (!top || !cbor_isa_tag(top)) {
 		fail(s, CU_EFORMAT, "the DICE extension is not tagged CBOR");
-	} else if (cbor_tag_value(top) != RATLS_TAG_INTEL_QUOTE) {
-		fail(s, CU_EUNSUPPORTED,
-		     "the DICE extension has CBOR tag %llu (not an Intel quote)",
+	} else if (!kind) {
+		fail(s, CU_EUNSUPPORTED, "the DICE extension has CBOR tag %llu (no known evidence)",
 		     (unsigned long long)cbor_tag_value(top));
-	} else if (!(arr = cbor_tag_item(top)) || !cbor_isa_array(arr) ||
-	           cbor_array_size(arr) != 2 || !(h = cbor_array_handle(arr)) ||
-	           !(q = bstr(h[0], &qn)) || !(c = bstr(h[1], &cn))) {
-		fail(s, CU_EFORMAT, "the DICE evidence is not [quote: bstr, claims: bstr]");
-	} else if (!(rc = add_quote(s, RATLS_EXT_DICE, q, qn))) {
+	} else if ((cnt != 2 && cnt != 3) || !(h = cbor_array_handle(arr)) ||
+	           !(q = bstr(h[0], &qn)) || !(c = bstr(h[1], &cn)) ||
+	           (cnt == 3 && !(e = bstr(h[2], &en)))) {
+		fail(s, CU_EFORMAT,
+		     "the DICE evidence is not [evidence: bstr, claims: bstr, endorsement: bstr]");
+	} else if (!(rc = add_item(s, RATLS_EXT_DICE, kind, q, qn, e, en))) {
 		parse_claims(s, c, cn);
 	}
 	if (arr)
@@ -343,7 +355,8 @@ static int collect(struct inspect *s)
 		if (k->bit == RATLS_EXT_DICE)
 			rc = parse_dice(s, ASN1_STRING_get0_data(v), len);
 		else
-			rc = add_quote(s, k->bit, ASN1_STRING_get0_data(v), len);
+			rc = add_item(s, k->bit, RATLS_KIND_INTEL, ASN1_STRING_get0_data(v), len,
+			              NULL, 0);
 		if (rc && rc != CU_ELIMIT)
 			return rc;
 	}
@@ -361,7 +374,8 @@ static int same_enclave(const struct tee_claims *a, const struct tee_claims *b)
 }
 
 /* report_data[0:32] binds the SPKI, or DICE claims that bind it. */
-static int quote_binds(const struct inspect *s, const struct quote *q, const struct tee_claims *c)
+static int item_binds(const struct inspect *s, const struct ratls_item *q,
+                      const struct tee_claims *c)
 {
 	if (q->from == RATLS_EXT_DICE)
 		return s->dice_key_ok && !memcmp(c->report_data, s->claims_hash, 32);
@@ -369,32 +383,31 @@ static int quote_binds(const struct inspect *s, const struct quote *q, const str
 	       (s->dice_key_ok && !memcmp(c->report_data, s->claims_hash, 32));
 }
 
-static void verify_quotes(struct inspect *s, int64_t now)
+static void verify_items(struct inspect *s, int64_t now)
 {
 	struct tee_claims c;
-	struct dcap_result res;
-	int authentic = s->nquotes > 0, bound = s->nquotes > 0, rc;
+	char why[RATLS_REASON_LEN];
+	int authentic = s->nitems > 0, bound = s->nitems > 0, rc;
 
-	for (size_t i = 0; i < s->nquotes; i++) {
-		const struct quote *q = &s->quotes[i];
+	for (size_t i = 0; i < s->nitems; i++) {
+		const struct ratls_item *q = &s->items[i];
 		const char *name = ratls_ext_name(q->from);
 
-		memset(&res, 0, sizeof(res));
-		if ((rc = dcap_verify(q->buf, q->len, NULL, now, &c, &res))) {
-			fail(s, CU_EAUTH, "the quote of the %s extension does not verify: %s (%s)",
-			     name, res.reason, cu_strerror(rc));
+		if ((rc = ratls_item_verify(q, s->trust, now, &c, &s->out->valid_from,
+		                            &s->out->valid_until, why, sizeof(why)))) {
+			fail(s, rc, "%s extension: %s", name, why);
 			authentic = bound = 0;
 			continue;
 		}
 		if (i == 0)
 			s->out->claims = c;
 		else if (!same_enclave(&s->out->claims, &c)) {
-			fail(s, CU_EAUTH, "the quotes of the certificate name different enclaves");
+			fail(s, CU_EAUTH, "the evidence of the certificate names different TEEs");
 			authentic = 0;
 		}
-		if (!quote_binds(s, q, &c)) {
+		if (!item_binds(s, q, &c)) {
 			fail(s, CU_EKEY,
-			     "the quote of the %s extension does not bind the certificate's key",
+			     "the evidence of the %s extension does not bind the certificate's key",
 			     name);
 			bound = 0;
 		}
@@ -421,35 +434,41 @@ static int spki_of(struct inspect *s)
 	return 0;
 }
 
-/* The DICE quote first: its claims are the ones reported. */
+/* The DICE evidence first: its claims are the ones reported. */
 static void dice_first(struct inspect *s)
 {
-	for (size_t i = 1; i < s->nquotes; i++) {
-		if (s->quotes[i].from == RATLS_EXT_DICE) {
-			struct quote t = s->quotes[0];
+	for (size_t i = 1; i < s->nitems; i++) {
+		if (s->items[i].from == RATLS_EXT_DICE) {
+			struct ratls_item t = s->items[0];
 
-			s->quotes[0] = s->quotes[i];
-			s->quotes[i] = t;
+			s->items[0] = s->items[i];
+			s->items[i] = t;
 		}
 	}
 }
 
-static int inspect(X509 *x, int64_t now, struct ratls_info *out)
+static int inspect(X509 *x, int64_t now, const struct ratls_trust *trust, struct ratls_info *out)
 {
-	struct inspect s = {.x = x, .out = out};
+	struct inspect s = {.x = x, .out = out, .trust = trust};
 	int rc;
 
+	out->valid_from = INT64_MIN;
+	out->valid_until = INT64_MAX;
 	if ((rc = spki_of(&s)) || (rc = collect(&s)))
 		goto out;
 	dice_first(&s);
-	verify_quotes(&s, now);
+	verify_items(&s, now);
 	check_self_signature(&s);
 	check_time(&s, now);
+	if (!s.rc && (rc = ratls_window_x509(x, &out->valid_from, &out->valid_until)))
+		fail(&s, rc, "the certificate's validity does not parse");
 out:
 	if (rc)
 		fail(&s, rc, "%s", cu_strerror(rc));
-	for (size_t i = 0; i < s.nquotes; i++)
-		free(s.quotes[i].buf);
+	for (size_t i = 0; i < s.nitems; i++) {
+		free(s.items[i].ev);
+		free(s.items[i].endorsement);
+	}
 	OPENSSL_free(s.spki);
 	/* Anything wrong with the evidence or the signature: nothing is vouched for. */
 	if (s.rc && err_rank(s.rc) <= err_rank(CU_EAUTH)) {
@@ -461,7 +480,8 @@ out:
 	return s.rc;
 }
 
-int ratls_cert_inspect_der(const uint8_t *der, size_t len, int64_t now, struct ratls_info *out)
+int ratls_cert_inspect_der(const uint8_t *der, size_t len, int64_t now,
+                           const struct ratls_trust *trust, struct ratls_info *out)
 {
 	const unsigned char *p = der;
 	X509 *x;
@@ -482,13 +502,14 @@ int ratls_cert_inspect_der(const uint8_t *der, size_t len, int64_t now, struct r
 		return cu_reason(out->reason, sizeof(out->reason), CU_EFORMAT,
 		                 "not one DER X.509 certificate");
 	}
-	rc = inspect(x, now, out);
+	rc = inspect(x, now, trust, out);
 	X509_free(x);
 	ERR_clear_error();
 	return rc;
 }
 
-int ratls_cert_inspect(const X509 *cert, int64_t now, struct ratls_info *out)
+int ratls_cert_inspect(const X509 *cert, int64_t now, const struct ratls_trust *trust,
+                       struct ratls_info *out)
 {
 	unsigned char *der = NULL;
 	int n, rc;
@@ -504,7 +525,7 @@ int ratls_cert_inspect(const X509 *cert, int64_t now, struct ratls_info *out)
 		return cu_reason(out->reason, sizeof(out->reason), CU_EFORMAT,
 		                 "the certificate does not encode");
 	}
-	rc = ratls_cert_inspect_der(der, (size_t)n, now, out);
+	rc = ratls_cert_inspect_der(der, (size_t)n, now, trust, out);
 	OPENSSL_free(der);
 	return rc;
 }

@@ -14,6 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ratls_info info;
 
 	/* 2025-07-01T00:00:00Z: inside the validity of the seed certificates. */
-	(void)ratls_cert_inspect_der(data, size, 1751328000, &info);
+	(void)ratls_cert_inspect_der(data, size, 1751328000, NULL, &info);
 	return 0;
 }

@@ -17,7 +17,9 @@
 #include <openssl/x509.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "common/time.h"
+#include "crypto/pkey.h"
 #include "ratls/ratls.h"
 
 #define RATLS_DIR CUSTOS_SHARED_DIR "/testdata/attestation/ratls/"
@@ -90,7 +92,7 @@ static void test_good_certs(void **state)
 		uint8_t *der;
 		size_t n = to_der(x, &der);
 
-		assert_int_equal(ratls_cert_inspect(x, t_of(vecs[i].at), &info), 0);
+		assert_int_equal(ratls_cert_inspect(x, t_of(vecs[i].at), NULL, &info), 0);
 		assert_int_equal(info.extensions, vecs[i].exts);
 		assert_true(info.authentic);
 		assert_true(info.key_bound);
@@ -101,7 +103,7 @@ static void test_good_certs(void **state)
 		assert_int_equal(info.claims.tcb_status, TEE_TCB_UNKNOWN);
 		assert_string_equal(info.reason, "");
 		/* The DER entry point says the same. */
-		assert_int_equal(ratls_cert_inspect_der(der, n, t_of(vecs[i].at), &info), 0);
+		assert_int_equal(ratls_cert_inspect_der(der, n, t_of(vecs[i].at), NULL, &info), 0);
 		assert_true(info.key_bound);
 		OPENSSL_free(der);
 		X509_free(x);
@@ -114,13 +116,14 @@ static void test_rats_tls_expired_today(void **state)
 	struct ratls_info info;
 
 	(void)state;
-	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), &info), CU_EEXPIRED);
+	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), NULL, &info), CU_EEXPIRED);
 	assert_true(info.authentic);
 	assert_true(info.key_bound);
 	assert_false(info.time_valid);
 	assert_non_null(strstr(info.reason, "not valid"));
 	/* Just before notBefore as well. */
-	assert_int_equal(ratls_cert_inspect(x, t_of("2023-02-22T16:10:21Z"), &info), CU_EEXPIRED);
+	assert_int_equal(ratls_cert_inspect(x, t_of("2023-02-22T16:10:21Z"), NULL, &info),
+	                 CU_EEXPIRED);
 	X509_free(x);
 }
 
@@ -135,7 +138,7 @@ static void test_wrong_key(void **state)
 		X509 *x = load_pem(files[i]), *y = resign(x);
 
 		/* Inside the certificates' and every PCK chain's validity. */
-		assert_int_equal(ratls_cert_inspect(y, t_of("2024-01-15T00:00:00Z"), &info),
+		assert_int_equal(ratls_cert_inspect(y, t_of("2024-01-15T00:00:00Z"), NULL, &info),
 		                 CU_EKEY);
 		assert_true(info.authentic);
 		assert_false(info.key_bound);
@@ -170,7 +173,7 @@ static void test_bit_flips(void **state)
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		der[at + offs[i]] ^= 0x01;
 		assert_int_not_equal(
-		    ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), &info), 0);
+		    ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), NULL, &info), 0);
 		assert_false(info.authentic);
 		assert_false(info.key_bound);
 		assert_true(info.reason[0] != 0);
@@ -178,13 +181,14 @@ static void test_bit_flips(void **state)
 	}
 	/* A bit inside the enclave report: the quote no longer verifies. */
 	der[at + 7 + 48 + 64] ^= 0x80;
-	assert_int_equal(ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), &info),
+	assert_int_equal(ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), NULL, &info),
 	                 CU_EAUTH);
 	assert_false(info.authentic);
 	assert_false(info.key_bound);
 	assert_int_equal(info.claims.type, TEE_NONE);
 	der[at + 7 + 48 + 64] ^= 0x80;
-	assert_int_equal(ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), &info), 0);
+	assert_int_equal(ratls_cert_inspect_der(der, n, t_of("2025-07-01T00:00:00Z"), NULL, &info),
+	                 0);
 	OPENSSL_free(der);
 	X509_free(x);
 }
@@ -198,11 +202,12 @@ static void test_truncated(void **state)
 
 	(void)state;
 	for (size_t len = 0; len < n; len += 97)
-		assert_int_equal(ratls_cert_inspect_der(der, len, 0, &info), CU_EFORMAT);
-	assert_int_equal(ratls_cert_inspect_der(der, n - 1, 0, &info), CU_EFORMAT);
-	assert_int_equal(ratls_cert_inspect_der(NULL, 0, 0, &info), CU_EINVAL);
-	assert_int_equal(ratls_cert_inspect(NULL, 0, &info), CU_EINVAL);
-	assert_int_equal(ratls_cert_inspect_der(der, RATLS_CERT_MAX + 1, 0, &info), CU_ELIMIT);
+		assert_int_equal(ratls_cert_inspect_der(der, len, 0, NULL, &info), CU_EFORMAT);
+	assert_int_equal(ratls_cert_inspect_der(der, n - 1, 0, NULL, &info), CU_EFORMAT);
+	assert_int_equal(ratls_cert_inspect_der(NULL, 0, 0, NULL, &info), CU_EINVAL);
+	assert_int_equal(ratls_cert_inspect(NULL, 0, NULL, &info), CU_EINVAL);
+	assert_int_equal(ratls_cert_inspect_der(der, RATLS_CERT_MAX + 1, 0, NULL, &info),
+	                 CU_ELIMIT);
 	OPENSSL_free(der);
 	X509_free(x);
 }
@@ -229,7 +234,7 @@ static void test_plain_cert(void **state)
 	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
 	assert_int_equal(X509_set_pubkey(x, k), 1);
 	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), &info), CU_ENOTFOUND);
+	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), NULL, &info), CU_ENOTFOUND);
 	assert_int_equal(info.extensions, 0);
 	assert_false(info.authentic);
 	assert_false(info.key_bound);
@@ -237,6 +242,55 @@ static void test_plain_cert(void **state)
 	X509_NAME_free(nm);
 	EVP_PKEY_free(k);
 	X509_free(x);
+}
+
+/*
+ * SEV-SNP evidence under rats-tls' tag, with its VCEK as endorsement: a real
+ * report verifies to the AMD root, but its report data binds no key of ours.
+ */
+static void test_snp_evidence(void **state)
+{
+	const char *dir = CUSTOS_SHARED_DIR "/testdata/attestation/";
+	char path[512];
+	uint8_t *report = NULL, *vcek = NULL, *chain = NULL;
+	size_t rlen = 0, vlen = 0, clen = 0;
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	struct ratls_trust t = {0};
+	struct ratls_info info;
+	int64_t now = t_of("2025-07-01T00:00:00Z");
+
+	(void)state;
+	snprintf(path, sizeof(path), "%ssnp/report-a.bin", dir);
+	assert_int_equal(cu_file_read(path, 1 << 20, &report, &rlen), 0);
+	snprintf(path, sizeof(path), "%ssnp/report-a.vcek.der", dir);
+	assert_int_equal(cu_file_read(path, 1 << 20, &vcek, &vlen), 0);
+	snprintf(path, sizeof(path), "%sroots/amd-milan-ask-ark.pem", dir);
+	assert_int_equal(cu_file_read(path, 1 << 20, &chain, &clen), 0);
+	assert_int_equal(cr_pkey_generate(CR_KEY_P256, &k), 0);
+	assert_int_equal(ratls_cert_build(k, NULL, RATLS_TAG_SEV_SNP, report, rlen, vcek, vlen,
+	                                  now - 60, now + 3600, &x),
+	                 0);
+	/* Without the AMD chain nothing vouches for the VCEK. */
+	assert_int_equal(ratls_cert_inspect(x, now, NULL, &info), CU_EUNTRUSTED);
+	t.snp_chain = chain;
+	t.snp_chain_len = clen;
+	assert_int_equal(ratls_cert_inspect(x, now, &t, &info), CU_EKEY);
+	assert_true(info.authentic);
+	assert_false(info.key_bound);
+	assert_int_equal(info.claims.type, TEE_SEV_SNP);
+	X509_free(x);
+	/* Without its VCEK the report cannot be verified at all. */
+	assert_int_equal(ratls_cert_build(k, NULL, RATLS_TAG_SEV_SNP, report, rlen, NULL, 0,
+	                                  now - 60, now + 3600, &x),
+	                 0);
+	assert_int_equal(ratls_cert_inspect(x, now, &t, &info), CU_EUNTRUSTED);
+	assert_false(info.authentic);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	free(report);
+	free(vcek);
+	free(chain);
 }
 
 static void test_ext_names(void **state)
@@ -255,7 +309,7 @@ int main(void)
 	    cmocka_unit_test(test_good_certs), cmocka_unit_test(test_rats_tls_expired_today),
 	    cmocka_unit_test(test_wrong_key),  cmocka_unit_test(test_bit_flips),
 	    cmocka_unit_test(test_truncated),  cmocka_unit_test(test_plain_cert),
-	    cmocka_unit_test(test_ext_names),
+	    cmocka_unit_test(test_ext_names),  cmocka_unit_test(test_snp_evidence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
