@@ -447,7 +447,8 @@ static void dice_first(struct inspect *s)
 	}
 }
 
-static int inspect(X509 *x, int64_t now, const struct ratls_trust *trust, struct ratls_info *out)
+int ratls_inspect_x509(X509 *x, int64_t now, const struct ratls_trust *trust,
+                       struct ratls_info *out)
 {
 	struct inspect s = {.x = x, .out = out, .trust = trust};
 	int rc;
@@ -502,7 +503,7 @@ int ratls_cert_inspect_der(const uint8_t *der, size_t len, int64_t now,
 		return cu_reason(out->reason, sizeof(out->reason), CU_EFORMAT,
 		                 "not one DER X.509 certificate");
 	}
-	rc = inspect(x, now, trust, out);
+	rc = ratls_inspect_x509(x, now, trust, out);
 	X509_free(x);
 	ERR_clear_error();
 	return rc;

@@ -33,6 +33,13 @@ int ratls_item_verify(const struct ratls_item *it, const struct ratls_trust *tru
                       struct tee_claims *claims, int64_t *from, int64_t *until, char *reason,
                       size_t reasonsz);
 
+/*
+ * ratls_cert_inspect() on a certificate OpenSSL parsed already (the
+ * verifier's, in a handshake): out is expected cleared, x is not copied.
+ */
+int ratls_inspect_x509(X509 *x, int64_t now, const struct ratls_trust *trust,
+                       struct ratls_info *out);
+
 /* The kind for a DICE CBOR tag, 0 when unknown. */
 enum ratls_kind ratls_kind_of_tag(uint64_t tag);
 

@@ -177,15 +177,15 @@ static void record(struct ratls_verifier *v, int rc, const struct ratls_peer *p,
 	snprintf(v->last_reason, sizeof(v->last_reason), "%s", why ? why : "");
 }
 
-static int full_verify(struct ratls_verifier *v, const uint8_t *der, size_t len, int64_t now,
-                       const uint8_t key[32], struct ratls_peer *peer, char *reason, size_t sz)
+static int full_verify(struct ratls_verifier *v, X509 *cert, int64_t now, const uint8_t key[32],
+                       struct ratls_peer *peer, char *reason, size_t sz)
 {
-	struct ratls_info *info = malloc(sizeof(*info));
+	struct ratls_info *info = calloc(1, sizeof(*info));
 	int rc;
 
 	if (!info)
 		return CU_ENOMEM;
-	if ((rc = ratls_cert_inspect_der(der, len, now, &v->trust, info))) {
+	if ((rc = ratls_inspect_x509(cert, now, &v->trust, info))) {
 		cu_reason(reason, sz, rc, "%s", info->reason);
 		goto out;
 	}
@@ -234,7 +234,7 @@ int ratls_verify_cert(struct ratls_verifier *v, X509 *cert, struct ratls_peer *p
 		v->stats.misses++;
 	pthread_mutex_unlock(&v->lock);
 	if (!hit)
-		rc = full_verify(v, der, (size_t)n, now, key, peer, why, sizeof(why));
+		rc = full_verify(v, cert, now, key, peer, why, sizeof(why));
 out:
 	OPENSSL_free(der);
 	if (rc)
