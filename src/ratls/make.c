@@ -30,6 +30,7 @@ struct ratls_identity {
 	X509 *cert;
 	int64_t not_before;
 	int64_t not_after;
+	int64_t made; /* when the lifetime started: renewal counts from here */
 };
 
 /* CBOR bytes of item into a malloc'd buffer. */
@@ -229,7 +230,8 @@ int ratls_identity_new(struct tee *tee, int64_t now, int64_t lifetime, struct ra
 	if (!(id = calloc(1, sizeof(*id))))
 		return CU_ENOMEM;
 	id->not_before = now - CLOCK_SKEW;
-	id->not_after = now + lifetime - CLOCK_SKEW;
+	id->not_after = now + lifetime;
+	id->made = now;
 	if ((rc = cr_pkey_generate(CR_KEY_P256, &id->key)) ||
 	    (rc = ratls_report_data(id->key, &claims, &clen, rd)) ||
 	    (rc = tee_get_evidence(tee, rd, &ev, &evlen)))
@@ -266,6 +268,7 @@ int ratls_identity_wrap(EVP_PKEY *key, X509 *cert, struct ratls_identity **out)
 		return CU_ENOMEM;
 	id->not_before = ratls_asn1_time(X509_get0_notBefore(cert), &ok1);
 	id->not_after = ratls_asn1_time(X509_get0_notAfter(cert), &ok2);
+	id->made = id->not_before;
 	if (!ok1 || !ok2) {
 		free(id);
 		return CU_EFORMAT;
@@ -304,5 +307,5 @@ int64_t ratls_identity_not_after(const struct ratls_identity *id)
 
 int64_t ratls_identity_renew_at(const struct ratls_identity *id)
 {
-	return id->not_before + (id->not_after - id->not_before) * 2 / 3;
+	return id->made + (id->not_after - id->made) * 2 / 3;
 }

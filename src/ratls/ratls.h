@@ -143,8 +143,8 @@ struct tee;
 
 /*
  * An identity: a fresh ECDSA P-256 key made in memory, and a self-signed
- * certificate (CN "custos", serial random) valid [now - 60 s, now +
- * lifetime - 60 s] carrying the TEE's evidence in the DICE extension, with
+ * certificate (CN "custos", serial random) valid [now - 60 s (clock skew),
+ * now + lifetime] carrying the TEE's evidence in the DICE extension, with
  * claims {"pubkey-hash": [1, SHA-256(SPKI)]} and report_data =
  * SHA-256(claims) || 32 zero bytes; the endorsement of the TEE, when it has
  * one (tee_get_endorsement), goes with it. lifetime is 1..RATLS_LIFETIME_MAX
@@ -166,7 +166,7 @@ void ratls_identity_free(struct ratls_identity *id);
 X509 *ratls_identity_cert(const struct ratls_identity *id);    /* borrowed */
 EVP_PKEY *ratls_identity_key(const struct ratls_identity *id); /* borrowed */
 int64_t ratls_identity_not_after(const struct ratls_identity *id);
-/* When to renew: two thirds into its lifetime. */
+/* When to renew: two thirds into its lifetime (from the "now" it was made at). */
 int64_t ratls_identity_renew_at(const struct ratls_identity *id);
 
 /*
@@ -249,6 +249,7 @@ void ratls_verifier_stats(struct ratls_verifier *v, struct ratls_cache_stats *st
  * without one; otherwise such a client is a user, who authenticates inside
  * the channel.
  */
+/* The context holds its own references to id's key and certificate: id may be freed after. */
 int ratls_server_ctx_new(const struct ratls_identity *id, struct ratls_verifier *verifier,
                          int require_peer, SSL_CTX **out) __attribute__((warn_unused_result));
 
@@ -270,8 +271,9 @@ int ratls_peer_of(SSL *ssl, struct ratls_peer *out);
 /*
  * The outcome of the verifier's last verification, for a client that made
  * one connection and wants to report on it (custos attest): its return
- * value, and the peer (when 0) or the reason (otherwise). CU_ENOTFOUND
- * when the verifier has verified nothing yet.
+ * value, and the peer (when 0) or the reason (otherwise). CU_ESTATE when
+ * the verifier has verified nothing yet (the handshake failed before the
+ * server's certificate was seen).
  */
 int ratls_verifier_last(struct ratls_verifier *v, struct ratls_peer *peer, char *reason,
                         size_t reasonsz);

@@ -44,7 +44,7 @@ struct ratls_verifier {
 	size_t capacity;
 	uint64_t tick;
 	struct ratls_cache_stats stats;
-	int last_rc; /* CU_ENOTFOUND until a verification */
+	int last_rc; /* CU_ESTATE until a verification */
 	struct ratls_peer last_peer;
 	char last_reason[RATLS_REASON_LEN];
 };
@@ -88,7 +88,7 @@ int ratls_verifier_new(const struct ratls_verifier_options *o, struct ratls_veri
 	if (v->capacity && !(v->cache = calloc(v->capacity, sizeof(*v->cache))))
 		goto nomem;
 	v->stats.capacity = v->capacity;
-	v->last_rc = CU_ENOTFOUND;
+	v->last_rc = CU_ESTATE;
 	pthread_mutex_init(&v->lock, NULL);
 	*out = v;
 	return 0;

@@ -1,0 +1,305 @@
+/*
+ * custosd - the Custos platform daemon, first form: it attests itself with
+ * RA-TLS and serves /v1/health and /v1/attestation (custosd_api.c).
+ *
+ *   custosd --data-dir DIR --listen HOST:PORT --tee sim|sgx|tsm
+ *           [--simtee SOCKET] [--cert-lifetime SECONDS]
+ *           [--log-level error|warn|info|debug]
+ *
+ * Start-up opens the TEE, makes the first RA-TLS certificate (and checks
+ * it), and listens; the bound address is logged as "listening on
+ * HOST:PORT" (with --listen HOST:0 the kernel picks the port). Users do not
+ * present certificates: the attestation is one-way, users will
+ * authenticate with tokens inside the channel. SIGTERM and SIGINT stop the
+ * loop; custosd then frees everything and exits 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "daemon/custosd.h"
+
+#define LOCK_NAME "custosd.lock"
+
+struct args {
+	const char *data_dir;
+	const char *listen;
+	const char *tee;
+	const char *simtee;
+	int64_t lifetime;
+	enum cu_log_level level;
+};
+
+static const char usage_text[] =
+    "usage: custosd --data-dir DIR --listen HOST:PORT --tee sim|sgx|tsm [--simtee SOCKET]\n"
+    "               [--cert-lifetime SECONDS] [--log-level error|warn|info|debug]\n"
+    "\n"
+    "  --data-dir DIR         the daemon's state (made 0700 if missing; refused when\n"
+    "                         others may read it)\n"
+    "  --listen HOST:PORT     the address of the API (PORT 0: any free port; the log\n"
+    "                         says \"listening on HOST:PORT\")\n"
+    "  --tee KIND             sim (custos-simtee: INSECURE, tests only), sgx (Gramine)\n"
+    "                         or tsm (a confidential VM)\n"
+    "  --simtee SOCKET        the socket of custos-simtee (default $" TEE_SIM_SOCKET_ENV ")\n"
+    "  --cert-lifetime SECS   seconds an RA-TLS certificate lives (default and at most\n"
+    "                         86400); it is renewed two thirds into its life\n"
+    "  --log-level LEVEL      error, warn, info (default) or debug\n";
+
+/* One line on stderr for bad usage; the exit status is 2. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("custosd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try --help)\n", stderr);
+	return 2;
+}
+
+static int parse_level(const char *s, enum cu_log_level *out)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum cu_log_level)i;
+			return 0;
+		}
+	return CU_EINVAL;
+}
+
+static int parse_lifetime(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return CU_EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 1 || v > RATLS_LIFETIME_MAX)
+		return CU_EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int check_args(const struct args *a)
+{
+	if (!a->data_dir || !a->listen || !a->tee)
+		return usage_error("needs --data-dir, --listen and --tee");
+	if (strcmp(a->tee, "sim") && strcmp(a->tee, "sgx") && strcmp(a->tee, "tsm"))
+		return usage_error("--tee wants sim, sgx or tsm, not '%s'", a->tee);
+	if (a->simtee && strcmp(a->tee, "sim"))
+		return usage_error("--simtee is for --tee sim");
+	return 0;
+}
+
+/* 0 to run, 1 after --help, 2 for bad usage (printed). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"tee", required_argument, NULL, 't'},
+	    {"simtee", required_argument, NULL, 's'},
+	    {"cert-lifetime", required_argument, NULL, 'L'},
+	    {"log-level", required_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'd')
+			a->data_dir = optarg;
+		else if (c == 'l')
+			a->listen = optarg;
+		else if (c == 't')
+			a->tee = optarg;
+		else if (c == 's')
+			a->simtee = optarg;
+		else if (c == 'L' && parse_lifetime(optarg, &a->lifetime))
+			return usage_error("--cert-lifetime wants 1..86400 seconds, not '%s'",
+			                   optarg);
+		else if (c == 'v' && parse_level(optarg, &a->level))
+			return usage_error("--log-level wants error, warn, info or debug, not '%s'",
+			                   optarg);
+		else if (c == 'h')
+			return fputs(usage_text, stdout), 1;
+		else if (c == ':')
+			return usage_error("%s needs a value", argv[optind - 1]);
+		else if (c == '?')
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return check_args(a);
+}
+
+/* Make DIR 0700 if missing; refuse one that is not ours alone; lock it. */
+static int open_data_dir(const char *dir, int *lock_fd)
+{
+	char path[4096];
+	struct stat sb;
+	int n;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		cu_error("cannot make the data directory %s: %s", dir, strerror(errno));
+		return CU_EIO;
+	}
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		cu_error("the data directory %s is not a directory", dir);
+		return CU_EIO;
+	}
+	if (sb.st_uid != geteuid() || (sb.st_mode & 077)) {
+		cu_error("the data directory %s must belong to uid %lu with mode 0700 (it has uid "
+		         "%lu, mode %04o)",
+		         dir, (unsigned long)geteuid(), (unsigned long)sb.st_uid,
+		         (unsigned)(sb.st_mode & 07777));
+		return CU_EPERM;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (*lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		cu_error("cannot open %s/%s", dir, LOCK_NAME);
+		return CU_EIO;
+	}
+	if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		cu_error("another custosd uses the data directory %s", dir);
+		return CU_EEXISTS;
+	}
+	return 0;
+}
+
+static int open_tee(const struct args *a, struct custosd *d)
+{
+	struct tee_options o = {.sim_socket = a->simtee, .timeout_ms = CUSTOSD_TEE_TIMEOUT_MS};
+	int rc = tee_open(a->tee, &o, &d->tee);
+
+	if (rc == CU_ENOTFOUND && !strcmp(a->tee, "sim")) {
+		cu_error("--tee sim needs --simtee SOCKET or $%s", TEE_SIM_SOCKET_ENV);
+		return rc;
+	}
+	if (rc) {
+		cu_error("cannot open the %s TEE: %s", a->tee, cu_strerror(rc));
+		return rc;
+	}
+	if (strcmp(a->tee, "sim")) {
+		snprintf(d->tee_name, sizeof(d->tee_name), "the %s TEE", a->tee);
+		return 0;
+	}
+	snprintf(d->tee_name, sizeof(d->tee_name), "custos-simtee at %s",
+	         a->simtee ? a->simtee : getenv(TEE_SIM_SOCKET_ENV));
+	cu_warn("simulated TEE: this platform's attestation is INSECURE (tests only)");
+	return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct custosd *d = arg;
+
+	(void)what;
+	cu_info("stopping (signal %d)", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+/*
+ * libevent's own messages go to our log. Its warnings (a failed bind, a
+ * failed accept) are debug: custosd reports what they lead to itself.
+ */
+static void on_libevent_log(int severity, const char *msg)
+{
+	cu_log(severity >= EVENT_LOG_ERR ? CU_LOG_WARN : CU_LOG_DEBUG, "libevent: %s", msg);
+}
+
+static int serve(const struct args *a, struct custosd *d, struct event **sigs)
+{
+	char bound[RPC_ADDR_LEN];
+	int rc, err;
+
+	if (!(d->base = event_base_new()) ||
+	    !(sigs[0] = evsignal_new(d->base, SIGTERM, on_signal, d)) ||
+	    !(sigs[1] = evsignal_new(d->base, SIGINT, on_signal, d)) || event_add(sigs[0], NULL) ||
+	    event_add(sigs[1], NULL)) {
+		cu_error("cannot set up the event loop");
+		return CU_ENOMEM;
+	}
+	if ((rc = rpc_server_new(d->base, d->cur.ctx, NULL, &d->server))) {
+		cu_error("cannot make the server: %s", cu_strerror(rc));
+		return rc;
+	}
+	if ((rc = custosd_api_routes(d)))
+		return rc;
+	errno = 0;
+	if ((rc = rpc_server_listen(d->server, a->listen, bound, sizeof(bound)))) {
+		err = errno;
+		if (rc == CU_EINVAL)
+			cu_error("--listen wants HOST:PORT or [IPV6]:PORT, not '%s'", a->listen);
+		else
+			cu_error("cannot listen on %s: %s", a->listen,
+			         err ? strerror(err) : cu_strerror(rc));
+		return rc;
+	}
+	if ((rc = custosd_identity_schedule(d))) {
+		cu_error("cannot arm the renewal timer");
+		return rc;
+	}
+	cu_info("listening on %s", bound);
+	if (event_base_dispatch(d->base) < 0) {
+		cu_error("the event loop failed");
+		return CU_EIO;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = {.lifetime = CUSTOSD_LIFETIME_DEFAULT, .level = CU_LOG_INFO};
+	struct custosd d;
+	struct event *sigs[2] = {NULL, NULL};
+	int rc, lock_fd = -1;
+
+	memset(&d, 0, sizeof(d));
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc == 1 ? 0 : rc;
+	cu_log_init("custosd", a.level);
+	event_set_log_callback(on_libevent_log);
+	/* rpc.h: a peer that has gone must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	d.lifetime = a.lifetime;
+	rc = open_data_dir(a.data_dir, &lock_fd);
+	if (!rc)
+		rc = open_tee(&a, &d);
+	if (!rc)
+		rc = custosd_identity_start(&d);
+	if (!rc)
+		rc = serve(&a, &d, sigs);
+	rpc_server_free(d.server);
+	custosd_identity_stop(&d);
+	for (size_t i = 0; i < 2; i++)
+		if (sigs[i])
+			event_free(sigs[i]);
+	if (d.base)
+		event_base_free(d.base);
+	tee_free(d.tee);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (!rc)
+		cu_info("stopped");
+	return rc ? 1 : 0;
+}

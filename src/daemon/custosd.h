@@ -1,0 +1,83 @@
+/*
+ * custosd.h - the Custos daemon (internal).
+ *
+ * custosd.c          options, the data directory, start-up, signals, the loop
+ * custosd_identity.c the RA-TLS identity: made from the TEE, checked against
+ *                    itself, renewed on a timer without dropping service
+ * custosd_api.c      the HTTP routes: /v1/health, /v1/attestation
+ *
+ * Everything runs on one libevent loop in one thread: the TEE (struct tee
+ * is used by one thread at a time) is only touched from there.
+ */
+#ifndef CUSTOS_DAEMON_CUSTOSD_H
+#define CUSTOS_DAEMON_CUSTOSD_H
+
+#include <openssl/ssl.h>
+#include <stdint.h>
+
+#include "ratls/ratls.h"
+#include "rpc/rpc.h"
+#include "tee/claims.h"
+#include "tee/tee.h"
+
+#define CUSTOSD_LIFETIME_DEFAULT RATLS_LIFETIME_MAX /* seconds a certificate lives */
+#define CUSTOSD_RENEW_MIN_S      1                  /* never re-arm sooner than this */
+#define CUSTOSD_RETRY_MAX_S      60                 /* longest backoff after a failed renewal */
+#define CUSTOSD_RETRY_EXPIRED_S  5    /* longest backoff once the certificate has expired */
+#define CUSTOSD_TEE_TIMEOUT_MS   5000 /* one request to the TEE: the loop waits on it */
+
+/*
+ * One generation of the identity: the key and certificate, the server
+ * context presenting them, and what an inspection of that certificate
+ * verified (the claims /v1/attestation reports).
+ */
+struct custosd_cert {
+	struct ratls_identity *id;
+	SSL_CTX *ctx;
+	struct tee_claims claims;
+	int64_t not_after;
+	char *pem; /* the certificate, PEM, NUL-terminated */
+};
+
+struct custosd {
+	struct event_base *base;
+	struct tee *tee;
+	char tee_name[160]; /* for messages: "custos-simtee at PATH", "the sgx TEE" */
+	struct rpc_server *server;
+	struct event *renew_ev;
+	/* Pins the simulation root this daemon's TEE gave it, so that it can
+	   verify its own certificates (a client pins the manifest's). */
+	struct ratls_trust trust;
+	int64_t lifetime; /* --cert-lifetime: seconds from now to notAfter */
+	int64_t retry_s;  /* the backoff after failed renewals; 0 after a success */
+	struct custosd_cert cur;
+};
+
+/*
+ * Pin the TEE's own endorsement (sim: custos-simtee's root), make the first
+ * certificate and its context into d->cur. Logs why on failure, in one
+ * line.
+ */
+int custosd_identity_start(struct custosd *d);
+
+/* Arm the renewal timer for d->cur (after rpc_server_new: it swaps contexts). */
+int custosd_identity_schedule(struct custosd *d);
+
+/* Free the timer and d->cur. */
+void custosd_identity_stop(struct custosd *d);
+
+/*
+ * Inspect cert (one of ours, maybe an older generation still used by a
+ * connection) at now with d's trust into claims. Returns 0 or the error of
+ * ratls_cert_inspect, with reason.
+ */
+int custosd_inspect(const struct custosd *d, X509 *cert, int64_t now, struct tee_claims *claims,
+                    int64_t *not_after, char *reason, size_t reasonsz);
+
+/* PEM of cert as a malloc'd NUL-terminated string, or NULL. */
+char *custosd_cert_pem(X509 *cert);
+
+/* Add the routes of the API to d->server. */
+int custosd_api_routes(struct custosd *d);
+
+#endif
