@@ -109,6 +109,16 @@ expect_ok "attest --json" A m --allow-simulation --json
 expect_json "attest --json fields" "j['tee'] == 'sim' and j['simulated'] is True and j['measurement'] == '$MEAS' and j['tcb_status'] == 'NotApplicable' and j['role'] == 'control' and sorted(x['file'] for x in j['auditors']) == ['a1.pub', 'a2.pub'] and all(len(x['key_id']) == 64 for x in j['auditors'])"
 expect_ok "k=1 of three trusted auditors" "$CUSTOS" attest "https://127.0.0.1:$PORT" --manifest m.json --signature m.a3.sig --auditor a1.pub --auditor a2.pub --auditor a3.pub --threshold 1 --allow-simulation
 
+# --- custos ratls inspect on the certificate custosd serves ---------------------
+openssl s_client -connect "127.0.0.1:$PORT" </dev/null 2>/dev/null | openssl x509 -out served.pem 2>/dev/null
+expect_ok "ratls inspect with the simulation root" "$CUSTOS" ratls inspect served.pem --sim-root st/root.pem --json
+expect_json "ratls inspect fields" "j['tee'] == 'sim' and j['authentic'] and j['key_bound'] and j['measurement'] == '$MEAS' and j['extensions'] == ['dice']"
+expect_fail "ratls inspect without a pinned simulation root" "no simulation root is pinned" "$CUSTOS" ratls inspect served.pem
+"$SIMTEE" --state-dir "$SCRATCH/st2" 2>simtee2.log &
+PIDS+=($!)
+for _ in $(seq 100); do [ -f st2/root.pem ] && break; sleep 0.1; done
+expect_fail "ratls inspect with another simtee's root" "not the pinned one" "$CUSTOS" ratls inspect served.pem --sim-root st2/root.pem
+
 # --- the manifest is refused --------------------------------------------------
 expect_fail "under-signed: k=2, one signature" "1 of the 2 required" \
 	"$CUSTOS" attest "https://127.0.0.1:$PORT" --manifest m.json --signature m.a1.sig --auditor a1.pub --auditor a2.pub --threshold 2 --allow-simulation
