@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "store/internal.h"
 #include "store/store.h"
+#include "test_store_fixture.h"
 
 static const uint8_t K[ST_KEY_LEN] = {
     0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40, 0x41, 0x42,
@@ -114,21 +116,17 @@ static const struct st_backend faulty = {
 };
 
 struct fx {
-	char dir[64];
-	char path[96];
+	struct st_tmp t;
 	struct st_store *s;
 };
 
 static void fresh(struct fx *f)
 {
-	char p[128];
-
 	st_close(f->s);
 	f->s = NULL;
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	st_tmp_remove(&f->t);
+	assert_int_equal(mkdir(f->t.dir, 0700), 0);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	/* the seed every scenario starts from */
 	for (int i = 0; i < 5; i++) {
 		char k[8], v[8];
@@ -146,9 +144,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/custos-storef-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
+	st_tmp_make(&f->t);
 	*state = f;
 	return 0;
 }
@@ -156,13 +152,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
 	st_close(f->s);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	st_tmp_remove(&f->t);
 	free(f);
 	return 0;
 }
@@ -305,7 +297,7 @@ static void run_scenario(struct fx *f, int (*sc)(struct st_store *), int partial
 		/* what memory shows is what the sealed file holds */
 		st_close(f->s);
 		f->s = NULL;
-		assert_int_equal(st_open(f->path, K, &f->s), 0);
+		assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 		snapshot(f->s, again);
 		assert_string_equal(again, now);
 		if (calls < n)
@@ -350,7 +342,7 @@ static void test_failed_rollback(void **state)
 	assert_int_equal(st_begin(f->s), CU_EIO);
 	st_close(f->s); /* closing rolls back what the failed rollback left */
 	f->s = NULL;
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	snapshot(f->s, now);
 	assert_string_equal(now, before);
 }
@@ -388,7 +380,7 @@ static void test_epochs(void **state)
 		assert_int_equal(ver, 2);
 		st_close(f->s);
 		f->s = NULL;
-		assert_int_equal(st_open(f->path, K, &f->s), 0);
+		assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	}
 }
 

@@ -16,14 +16,14 @@
 #include "common/err.h"
 #include "common/mem.h"
 #include "store/store.h"
+#include "test_store_fixture.h"
 
 static const uint8_t K[ST_KEY_LEN] = {
     0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
     0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f};
 
 struct fx {
-	char dir[64];
-	char path[96];
+	struct st_tmp t;
 	struct st_store *s;
 };
 
@@ -32,10 +32,8 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/custos-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	st_tmp_make(&f->t);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	*state = f;
 	return 0;
 }
@@ -43,15 +41,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
 	st_close(f->s);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	st_tmp_remove(&f->t);
 	free(f);
 	return 0;
 }
@@ -60,7 +52,7 @@ static void reopen(struct fx *f)
 {
 	st_close(f->s);
 	f->s = NULL;
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 }
 
 /* Get table/key and compare it with want (NULL: must be absent). */
@@ -394,10 +386,10 @@ static void test_wrong_key(void **state)
 	f->s = NULL;
 	memcpy(k2, K, sizeof(k2));
 	k2[31] ^= 1;
-	assert_int_equal(st_open(f->path, k2, &s2), CU_EAUTH);
+	assert_int_equal(st_open(f->t.path, k2, &s2), CU_EAUTH);
 	assert_null(s2);
 	/* the refused open changed nothing */
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	expect(f->s, "users", "bob", "secret");
 }
 
@@ -406,7 +398,7 @@ static void test_second_open(void **state)
 	struct fx *f = *state;
 	struct st_store *s2 = NULL;
 
-	assert_int_equal(st_open(f->path, K, &s2), CU_ESTATE);
+	assert_int_equal(st_open(f->t.path, K, &s2), CU_ESTATE);
 	assert_null(s2);
 	put_str(f->s, "t", "k", "v");
 	expect(f->s, "t", "k", "v");
@@ -490,7 +482,7 @@ static void test_limits(void **state)
 	assert_int_equal(st_scan(f->s, "t", NULL, NULL, NULL), CU_EINVAL);
 	assert_int_equal(st_open(NULL, K, &other), CU_EINVAL);
 	assert_null(other);
-	assert_int_equal(st_open(f->path, K, NULL), CU_EINVAL);
+	assert_int_equal(st_open(f->t.path, K, NULL), CU_EINVAL);
 	st_close(NULL);
 	free(big);
 	free(key);

@@ -12,13 +12,13 @@
 #include "common/err.h"
 #include "common/mem.h"
 #include "store/store.h"
+#include "test_store_fixture.h"
 
 static const uint8_t K[ST_KEY_LEN] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
                                       1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6};
 
 struct fx {
-	char dir[64];
-	char path[96];
+	struct st_tmp t;
 	struct st_store *s;
 };
 
@@ -27,10 +27,8 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/custos-storeq-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	st_tmp_make(&f->t);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	*state = f;
 	return 0;
 }
@@ -38,13 +36,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
 	st_close(f->s);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	st_tmp_remove(&f->t);
 	free(f);
 	return 0;
 }
@@ -53,7 +47,7 @@ static void reopen(struct fx *f)
 {
 	st_close(f->s);
 	f->s = NULL;
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 }
 
 static void push(struct st_store *s, const char *q, const char *v)

@@ -20,14 +20,14 @@
 #include "common/err.h"
 #include "store/internal.h"
 #include "store/store.h"
+#include "test_store_fixture.h"
 
 static const uint8_t K[ST_KEY_LEN] = {
     0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
     0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf};
 
 struct fx {
-	char dir[64];
-	char path[96];
+	struct st_tmp t;
 	struct st_store *s;
 	uint64_t va, vb, vc,
 	    vq; /* versions of users/alice, users/bob, files/carol, a queue entry */
@@ -41,10 +41,8 @@ static int setup(void **state)
 	size_t len;
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/custos-storet-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	assert_int_equal(st_open(f->path, K, &f->s), 0);
+	st_tmp_make(&f->t);
+	assert_int_equal(st_open(f->t.path, K, &f->s), 0);
 	assert_int_equal(st_put(f->s, "users", "alice", "alice-record", 12), 0);
 	assert_int_equal(st_put(f->s, "users", "bob", "bob-record", 10), 0);
 	assert_int_equal(st_put(f->s, "files", "carol", "carol-record", 12), 0);
@@ -65,17 +63,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
 	st_close(f->s);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s.old", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	st_tmp_remove(&f->t);
 	free(f);
 	return 0;
 }
@@ -172,7 +162,7 @@ static int scan_rc(struct st_store *s, const char *table)
 
 static int open_rc(struct fx *f)
 {
-	int rc = st_open(f->path, K, &f->s);
+	int rc = st_open(f->t.path, K, &f->s);
 
 	if (rc)
 		assert_null(f->s);
@@ -200,7 +190,7 @@ static void test_swap_values(void **state)
 {
 	struct fx *f = *state;
 
-	host_sql(f->path,
+	host_sql(f->t.path,
 	         "CREATE TEMP TABLE t AS SELECT ver, val FROM kv;"
 	         "UPDATE kv SET val = (SELECT val FROM t WHERE ver = %llu) WHERE ver = %llu;"
 	         "UPDATE kv SET val = (SELECT val FROM t WHERE ver = %llu) WHERE ver = %llu;",
@@ -224,7 +214,7 @@ static void test_swap_rows(void **state)
 	                  "name, val FROM t WHERE ver = %llu) WHERE rid = (SELECT rid FROM t WHERE "
 	                  "ver = %llu);";
 
-	host_sql(f->path, sql, (unsigned long long)f->vc, (unsigned long long)f->va,
+	host_sql(f->t.path, sql, (unsigned long long)f->vc, (unsigned long long)f->va,
 	         (unsigned long long)f->va, (unsigned long long)f->vc);
 	assert_int_equal(open_rc(f), CU_EAUTH);
 }
@@ -235,20 +225,20 @@ static void test_old_version(void **state)
 	struct fx *f = *state;
 	char old[128];
 
-	snprintf(old, sizeof(old), "%s.old", f->path);
-	host_sql(f->path, "VACUUM INTO '%s'", old);
+	snprintf(old, sizeof(old), "%s.old", f->t.path);
+	host_sql(f->t.path, "VACUUM INTO '%s'", old);
 	assert_int_equal(open_rc(f), 0);
 	assert_int_equal(st_put(f->s, "users", "alice", "alice-v2", 8), 0);
 	assert_int_equal(st_put(f->s, "users", "bob", "bob-v2", 6), 0);
 	st_close(f->s);
 	f->s = NULL;
 	/* one row back */
-	host_sql(f->path,
+	host_sql(f->t.path,
 	         "ATTACH '%s' AS o; INSERT OR REPLACE INTO kv SELECT * FROM o.kv WHERE ver = %llu",
 	         old, (unsigned long long)f->va);
 	assert_int_equal(open_rc(f), CU_EAUTH);
 	/* both rows and the state record back, but not carol's later change */
-	host_sql(f->path,
+	host_sql(f->t.path,
 	         "ATTACH '%s' AS o; INSERT OR REPLACE INTO kv SELECT * FROM o.kv WHERE ver = %llu;"
 	         "INSERT OR REPLACE INTO meta SELECT * FROM o.meta",
 	         old, (unsigned long long)f->vb);
@@ -259,7 +249,7 @@ static void test_old_version(void **state)
 	assert_int_equal(st_put(f->s, "files", "carol", "carol-v2", 8), 0);
 	st_close(f->s);
 	f->s = NULL;
-	host_sql(f->path, "ATTACH '%s' AS o; INSERT OR REPLACE INTO meta SELECT * FROM o.meta",
+	host_sql(f->t.path, "ATTACH '%s' AS o; INSERT OR REPLACE INTO meta SELECT * FROM o.meta",
 	         old);
 	assert_int_equal(open_rc(f), CU_EAUTH); /* old state record, newer row */
 }
@@ -271,19 +261,19 @@ static void test_whole_rollback(void **state)
 	uint64_t c_old, c_new, c;
 	char old[128];
 
-	snprintf(old, sizeof(old), "%s.old", f->path);
+	snprintf(old, sizeof(old), "%s.old", f->t.path);
 	assert_int_equal(open_rc(f), 0);
 	assert_int_equal(st_counter(f->s, &c_old), 0);
 	st_close(f->s);
 	f->s = NULL;
-	host_sql(f->path, "VACUUM INTO '%s'", old);
+	host_sql(f->t.path, "VACUUM INTO '%s'", old);
 	assert_int_equal(open_rc(f), 0);
 	assert_int_equal(st_delete(f->s, "users", "alice"), 0);
 	assert_int_equal(st_counter(f->s, &c_new), 0);
 	assert_true(c_new > c_old);
 	st_close(f->s);
 	f->s = NULL;
-	assert_int_equal(rename(old, f->path), 0);
+	assert_int_equal(rename(old, f->t.path), 0);
 	assert_int_equal(open_rc(f), 0);
 	assert_int_equal(get_rc(f->s, "users", "alice"), 0); /* the deleted user is back */
 	assert_int_equal(st_counter(f->s, &c), 0);
@@ -294,9 +284,9 @@ static void test_delete_rows(void **state)
 {
 	struct fx *f = *state;
 
-	host_sql(f->path, "DELETE FROM kv WHERE ver = %llu", (unsigned long long)f->vb);
+	host_sql(f->t.path, "DELETE FROM kv WHERE ver = %llu", (unsigned long long)f->vb);
 	assert_int_equal(open_rc(f), CU_EAUTH);
-	host_sql(f->path, "DELETE FROM kv");
+	host_sql(f->t.path, "DELETE FROM kv");
 	assert_int_equal(open_rc(f), CU_EAUTH);
 }
 
@@ -304,7 +294,7 @@ static void test_delete_queue_entry(void **state)
 {
 	struct fx *f = *state;
 
-	host_sql(f->path, "DELETE FROM kv WHERE ver = %llu", (unsigned long long)f->vq);
+	host_sql(f->t.path, "DELETE FROM kv WHERE ver = %llu", (unsigned long long)f->vq);
 	assert_int_equal(open_rc(f), CU_EAUTH);
 }
 
@@ -312,7 +302,7 @@ static void test_insert_row(void **state)
 {
 	struct fx *f = *state;
 
-	host_sql(f->path,
+	host_sql(f->t.path,
 	         "INSERT INTO kv SELECT randomblob(32), tid, ver, nonce, name, val FROM kv "
 	         "WHERE ver = %llu",
 	         (unsigned long long)f->va);
@@ -345,7 +335,7 @@ static void test_flip_bits(void **state)
 			snprintf(where, sizeof(where), "ver = %llu", (unsigned long long)f->va);
 		else
 			snprintf(where, sizeof(where), "id = 1");
-		host_flip(f->path, flips[i].table, flips[i].col, where, flips[i].off);
+		host_flip(f->t.path, flips[i].table, flips[i].col, where, flips[i].off);
 		rc = open_rc(f);
 		if (!rc)
 			rc = flips[i].stage == AT_GET ? get_rc(f->s, "users", "alice")
@@ -361,7 +351,7 @@ static void test_flip_bits(void **state)
 		st_close(f->s);
 		f->s = NULL;
 		/* flip it back: the store is whole again */
-		host_flip(f->path, flips[i].table, flips[i].col, where, flips[i].off);
+		host_flip(f->t.path, flips[i].table, flips[i].col, where, flips[i].off);
 		assert_int_equal(open_rc(f), 0);
 		assert_int_equal(get_rc(f->s, "users", "alice"), 0);
 		assert_int_equal(scan_rc(f->s, "users"), 0);
@@ -369,10 +359,10 @@ static void test_flip_bits(void **state)
 		f->s = NULL;
 	}
 	/* the version and the counter are in the associated data */
-	host_sql(f->path, "UPDATE kv SET ver = ver + 1 WHERE ver = %llu",
+	host_sql(f->t.path, "UPDATE kv SET ver = ver + 1 WHERE ver = %llu",
 	         (unsigned long long)f->va);
 	assert_int_equal(open_rc(f), CU_EAUTH);
-	host_sql(f->path,
+	host_sql(f->t.path,
 	         "UPDATE kv SET ver = ver - 1 WHERE ver = %llu; UPDATE meta SET counter = "
 	         "counter + 1",
 	         (unsigned long long)f->va + 1);
@@ -424,11 +414,11 @@ static void test_malformed(void **state)
 	struct fx *f = *state;
 	char old[128];
 
-	snprintf(old, sizeof(old), "%s.old", f->path);
-	host_sql(f->path, "VACUUM INTO '%s'", old);
+	snprintf(old, sizeof(old), "%s.old", f->t.path);
+	host_sql(f->t.path, "VACUUM INTO '%s'", old);
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
 		int rc;
-		host_sql(f->path, malformed[i].sql, (unsigned long long)f->va);
+		host_sql(f->t.path, malformed[i].sql, (unsigned long long)f->va);
 		rc = open_rc(f);
 		if (!rc && malformed[i].stage == AT_OPEN)
 			fail_msg("case %zu opened: %s", i, malformed[i].sql);
@@ -441,8 +431,8 @@ static void test_malformed(void **state)
 		st_close(f->s);
 		f->s = NULL;
 		/* back to the intact copy for the next case */
-		unlink(f->path);
-		host_sql(old, "VACUUM INTO '%s'", f->path);
+		unlink(f->t.path);
+		host_sql(old, "VACUUM INTO '%s'", f->t.path);
 	}
 	assert_int_equal(open_rc(f), 0);
 	assert_int_equal(get_rc(f->s, "users", "alice"), 0);
@@ -456,13 +446,13 @@ static void test_not_a_database(void **state)
 	FILE *fp;
 
 	memset(junk, 'J', sizeof(junk));
-	unlink(f->path);
-	fp = fopen(f->path, "wb");
+	unlink(f->t.path);
+	fp = fopen(f->t.path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fwrite(junk, 1, sizeof(junk), fp), sizeof(junk));
 	fclose(fp);
 	assert_int_equal(open_rc(f), CU_EFORMAT);
-	assert_int_equal(truncate(f->path, 100), 0);
+	assert_int_equal(truncate(f->t.path, 100), 0);
 	assert_int_not_equal(open_rc(f), 0);
 }
 
