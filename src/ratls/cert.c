@@ -190,12 +190,87 @@ static const uint8_t *bstr(const cbor_item_t *it, size_t *n)
 	return cbor_bytestring_handle(it);
 }
 
+/*
+ * Walk one CBOR item at p[*off..n) without building it: 0 when it is well
+ * formed, every definite length fits in the bytes left (an array element or
+ * a map entry takes at least one byte each), and nesting stays within
+ * CBOR_DEPTH_MAX. libcbor's cbor_load allocates an array's or a map's slots
+ * from its declared count before it reads one element, so a few bytes
+ * claiming 2^60 elements would make it ask for exabytes: this walk runs
+ * first. Indefinite lengths are accepted (libcbor grows those as it reads).
+ */
+#define CBOR_DEPTH_MAX 16
+
+static int cbor_walk(const uint8_t *p, size_t n, size_t *off, int depth)
+{
+	uint8_t ib, mt, ai;
+	uint64_t arg = 0;
+
+	if (depth > CBOR_DEPTH_MAX || *off >= n)
+		return -1;
+	ib = p[(*off)++];
+	mt = ib >> 5;
+	ai = ib & 31;
+	if (ai >= 24 && ai <= 27) {
+		size_t w = (size_t)1 << (ai - 24);
+
+		if (w > n - *off)
+			return -1;
+		for (size_t i = 0; i < w; i++)
+			arg = arg << 8 | p[(*off)++];
+	} else if (ai >= 28 && ai <= 30) {
+		return -1;
+	} else if (ai < 24) {
+		arg = ai;
+	}
+	if (ai == 31) { /* indefinite: strings of chunks, arrays and maps to a break */
+		if (mt < 2 || mt > 5) /* a break outside a container, or no such form */
+			return -1;
+		for (uint64_t i = 0;; i++) {
+			if (*off >= n)
+				return -1;
+			if (p[*off] == 0xff) {
+				(*off)++;
+				return mt == 5 && (i & 1) ? -1 : 0;
+			}
+			if ((mt == 2 || mt == 3) && (p[*off] >> 5 != mt || (p[*off] & 31) == 31))
+				return -1;
+			if (cbor_walk(p, n, off, depth + 1))
+				return -1;
+		}
+	}
+	switch (mt) {
+	case 2:
+	case 3:
+		if (arg > n - *off)
+			return -1;
+		*off += (size_t)arg;
+		return 0;
+	case 4:
+	case 5:
+		if (arg > (n - *off) / (mt == 5 ? 2 : 1))
+			return -1;
+		for (uint64_t i = 0; i < arg * (mt == 5 ? 2 : 1); i++)
+			if (cbor_walk(p, n, off, depth + 1))
+				return -1;
+		return 0;
+	case 6:
+		return cbor_walk(p, n, off, depth + 1);
+	default: /* integers, simple values and floats: done */
+		return 0;
+	}
+}
+
 /* Load exactly n bytes of CBOR; NULL if malformed or followed by more. */
 static cbor_item_t *load_exact(const uint8_t *p, size_t n)
 {
 	struct cbor_load_result res;
-	cbor_item_t *it = cbor_load(p, n, &res);
+	size_t off = 0;
+	cbor_item_t *it;
 
+	if (cbor_walk(p, n, &off, 0) || off != n)
+		return NULL;
+	it = cbor_load(p, n, &res);
 	if (it && (res.error.code != CBOR_ERR_NONE || res.read != n))
 		cbor_decref(&it);
 	return it;

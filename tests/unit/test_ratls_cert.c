@@ -212,14 +212,13 @@ static void test_truncated(void **state)
 	X509_free(x);
 }
 
-static void test_plain_cert(void **state)
+/* A self-signed P-256 certificate, with a DICE extension of dice[0..n) when dice. */
+static X509 *make_cert(const uint8_t *dice, size_t n)
 {
 	X509 *x = X509_new();
 	EVP_PKEY *k = EVP_EC_gen("P-256");
 	X509_NAME *nm = X509_NAME_new();
-	struct ratls_info info;
 
-	(void)state;
 	assert_non_null(x);
 	assert_non_null(k);
 	assert_non_null(nm);
@@ -233,15 +232,87 @@ static void test_plain_cert(void **state)
 	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), -3600));
 	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
 	assert_int_equal(X509_set_pubkey(x, k), 1);
+	if (dice) {
+		ASN1_OBJECT *oid = OBJ_txt2obj("2.23.133.5.4.9", 1);
+		ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+		X509_EXTENSION *e;
+
+		assert_non_null(oid);
+		assert_non_null(v);
+		assert_int_equal(ASN1_OCTET_STRING_set(v, dice, (int)n), 1);
+		assert_non_null(e = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, v));
+		assert_int_equal(X509_add_ext(x, e, -1), 1);
+		X509_EXTENSION_free(e);
+		ASN1_OCTET_STRING_free(v);
+		ASN1_OBJECT_free(oid);
+	}
 	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	X509_NAME_free(nm);
+	EVP_PKEY_free(k);
+	return x;
+}
+
+static void test_plain_cert(void **state)
+{
+	X509 *x = make_cert(NULL, 0);
+	struct ratls_info info;
+
+	(void)state;
 	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), NULL, &info), CU_ENOTFOUND);
 	assert_int_equal(info.extensions, 0);
 	assert_false(info.authentic);
 	assert_false(info.key_bound);
 	assert_non_null(strstr(info.reason, "no RA-TLS evidence extension"));
-	X509_NAME_free(nm);
-	EVP_PKEY_free(k);
 	X509_free(x);
+}
+
+/* A DICE extension of these bytes is refused as malformed CBOR. */
+static void expect_bad_cbor(const uint8_t *dice, size_t n, const char *why)
+{
+	X509 *x = make_cert(dice, n);
+	struct ratls_info info;
+
+	assert_int_equal(ratls_cert_inspect(x, cu_time_now(), NULL, &info), CU_EFORMAT);
+	assert_non_null(strstr(info.reason, why));
+	X509_free(x);
+}
+
+/*
+ * CBOR whose declared counts exceed its bytes, nests too deep or breaks
+ * where it may not: refused before libcbor would allocate for the counts
+ * (an array of 2^60 elements in 13 bytes once asked malloc for 8 EiB).
+ */
+static void test_dice_cbor_bounds(void **state)
+{
+	/* tag 60000 */
+#define TAG 0xd9, 0xea, 0x60
+	static const uint8_t huge_array[] = {TAG, 0x9b, 0x10, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t huge_map[] = {TAG, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x01};
+	static const uint8_t huge_bstr[] = {TAG, 0x82, 0x5a, 0xff, 0xff, 0xff, 0xff, 0x41, 0x00};
+	/* [h'00', claims] with claims = {"pubkey-hash": array(2^32 - 1)} */
+	static const uint8_t huge_claims[] = {TAG, 0x82, 0x41, 0x00, 0x52, 0xa1, 0x6b, 'p',
+	                                      'u', 'b',  'k',  'e',  'y',  '-',  'h',  'a',
+	                                      's', 'h',  0x9a, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t odd_map[] = {TAG, 0xbf, 0x01, 0xff};
+	static const uint8_t stray_break[] = {TAG, 0xff};
+	static const uint8_t reserved[] = {TAG, 0x1c};
+	static const uint8_t mixed_chunks[] = {TAG, 0x5f, 0x61, 'a', 0xff};
+	uint8_t deep[3 + 40];
+
+	(void)state;
+	expect_bad_cbor(huge_array, sizeof(huge_array), "not tagged CBOR");
+	expect_bad_cbor(huge_map, sizeof(huge_map), "not tagged CBOR");
+	expect_bad_cbor(huge_bstr, sizeof(huge_bstr), "not tagged CBOR");
+	expect_bad_cbor(huge_claims, sizeof(huge_claims), "claims are not a CBOR map");
+	expect_bad_cbor(odd_map, sizeof(odd_map), "not tagged CBOR");
+	expect_bad_cbor(stray_break, sizeof(stray_break), "not tagged CBOR");
+	expect_bad_cbor(reserved, sizeof(reserved), "not tagged CBOR");
+	expect_bad_cbor(mixed_chunks, sizeof(mixed_chunks), "not tagged CBOR");
+	memcpy(deep, (const uint8_t[]){TAG}, 3);
+	memset(deep + 3, 0x81, sizeof(deep) - 4); /* [[[[...0]]]] */
+	deep[sizeof(deep) - 1] = 0x00;
+	expect_bad_cbor(deep, sizeof(deep), "not tagged CBOR");
+#undef TAG
 }
 
 /*
@@ -306,10 +377,11 @@ static void test_ext_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_certs), cmocka_unit_test(test_rats_tls_expired_today),
-	    cmocka_unit_test(test_wrong_key),  cmocka_unit_test(test_bit_flips),
-	    cmocka_unit_test(test_truncated),  cmocka_unit_test(test_plain_cert),
-	    cmocka_unit_test(test_ext_names),  cmocka_unit_test(test_snp_evidence),
+	    cmocka_unit_test(test_good_certs),       cmocka_unit_test(test_rats_tls_expired_today),
+	    cmocka_unit_test(test_wrong_key),        cmocka_unit_test(test_bit_flips),
+	    cmocka_unit_test(test_truncated),        cmocka_unit_test(test_plain_cert),
+	    cmocka_unit_test(test_ext_names),        cmocka_unit_test(test_snp_evidence),
+	    cmocka_unit_test(test_dice_cbor_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
