@@ -143,6 +143,10 @@ void rpc_dispatch(struct evhttp_request *ev, void *arg)
 		no_route(req, path_known, allow);
 		return;
 	}
+	if (route->wildcard && !req->param) {
+		rpc_reply_raw(req, 500, "application/json", internal_body, strlen(internal_body));
+		return;
+	}
 	req->server = s;
 	req->next = s->pending;
 	if (s->pending)

@@ -151,6 +151,7 @@ void rpc_request_free(struct rpc_request *req)
 		return;
 	params_free(req);
 	free(req->path);
+	free(req->param);
 	free(req->query);
 	free(req->headers);
 	free(req->body);

@@ -1,8 +1,8 @@
 /*
- * route.c - the route table: exact paths, and wildcard routes (ending in a
- * star segment) that take one more non-empty segment. Matching runs on the
- * decoded path, so that an encoded '/' ("%2F") cannot smuggle a second
- * segment into a parameter.
+ * route.c - the route table: exact paths, and wildcard routes with one star
+ * segment (a segment that is exactly "*", last or not) that takes any one
+ * non-empty segment. Matching runs on the decoded path, so that an encoded
+ * '/' ("%2F") cannot smuggle a second segment into a parameter.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,39 +22,48 @@ static int method_known(const char *m)
 	return 0;
 }
 
-/* A byte a route path may hold outside its final star segment. */
+/* A byte a route path may hold in a literal segment. */
 static int path_byte_ok(unsigned char c)
 {
 	return c > 0x20 && c < 0x7f && c != '?' && c != '#' && c != '%' && c != '*';
 }
 
+/* Segments are non-empty and literal, except at most one that is exactly "*". */
 int rpc_route_check(const char *method, const char *path)
 {
-	size_t len, end;
+	size_t len;
+	int stars = 0;
 
 	if (!method || !path || !method_known(method))
 		return CU_EINVAL;
 	len = strlen(path);
 	if (len == 0 || len > RPC_ROUTE_PATH_MAX || path[0] != '/')
 		return CU_EINVAL;
-	end = len >= 2 && !strcmp(path + len - 2, "/*") ? len - 1 : len;
-	for (size_t i = 0; i < end; i++) {
-		if (!path_byte_ok((unsigned char)path[i]))
-			return CU_EINVAL;
-		/* No empty segment, but "/" alone and the wildcard's own '/' are fine. */
-		if (path[i] == '/' && i + 1 < len && path[i + 1] == '/')
-			return CU_EINVAL;
+	if (len == 1)
+		return 0;
+	for (const char *seg = path + 1;;) {
+		size_t n = strcspn(seg, "/");
+
+		if (n == 0)
+			return CU_EINVAL; /* an empty segment, or a trailing '/' */
+		if (n == 1 && seg[0] == '*') {
+			if (++stars > 1)
+				return CU_EINVAL;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (!path_byte_ok((unsigned char)seg[i]))
+					return CU_EINVAL;
+		}
+		if (!seg[n])
+			return 0;
+		seg += n + 1;
 	}
-	if (end == len && len > 1 && path[len - 1] == '/')
-		return CU_EINVAL;
-	return 0;
 }
 
 int rpc_server_route(struct rpc_server *s, const char *method, const char *path, rpc_handler_fn fn,
                      void *arg)
 {
 	struct rpc_route *r, *grown;
-	size_t len;
 
 	if (!s || !fn || rpc_route_check(method, path))
 		return CU_EINVAL;
@@ -62,9 +71,7 @@ int rpc_server_route(struct rpc_server *s, const char *method, const char *path,
 		return CU_ESTATE;
 	for (size_t i = 0; i < s->nroutes; i++) {
 		r = &s->routes[i];
-		len = strlen(r->path);
-		if (!strcmp(r->method, method) && !strncmp(r->path, path, len) &&
-		    !strcmp(path + len, r->wildcard ? "*" : ""))
+		if (!strcmp(r->method, method) && !strcmp(r->path, path))
 			return CU_EEXISTS;
 	}
 	if (s->nroutes == RPC_ROUTES_MAX)
@@ -77,10 +84,7 @@ int rpc_server_route(struct rpc_server *s, const char *method, const char *path,
 	memset(r, 0, sizeof(*r));
 	if (!(r->path = cu_strdup(path)))
 		return CU_ENOMEM;
-	len = strlen(path);
-	r->wildcard = path[len - 1] == '*';
-	if (r->wildcard)
-		r->path[len - 1] = '\0';
+	r->wildcard = strstr(path, "/*") != NULL;
 	memcpy(r->method, method, strlen(method) + 1); /* method_known() bounded it */
 	r->fn = fn;
 	r->arg = arg;
@@ -88,20 +92,34 @@ int rpc_server_route(struct rpc_server *s, const char *method, const char *path,
 	return 0;
 }
 
-/* The wildcard segment of path for r, or NULL when r does not match path. */
-static const char *match(const struct rpc_route *r, const char *path)
+/*
+ * Whether r matches path, segment by segment; the star segment matches one
+ * non-empty segment other than "." and "..", whose place and length go to
+ * *seg and *seglen.
+ */
+static int match(const struct rpc_route *r, const char *path, const char **seg, size_t *seglen)
 {
-	size_t len = strlen(r->path);
-	const char *seg;
+	const char *a = r->path, *b = path;
 
+	*seg = NULL;
+	*seglen = 0;
 	if (!r->wildcard)
-		return strcmp(r->path, path) ? NULL : path + strlen(path);
-	if (strncmp(r->path, path, len))
-		return NULL;
-	seg = path + len;
-	if (!*seg || strchr(seg, '/') || !strcmp(seg, ".") || !strcmp(seg, ".."))
-		return NULL;
-	return seg;
+		return !strcmp(a, b);
+	while (*a == '/' && *b == '/') {
+		size_t na = strcspn(++a, "/"), nb = strcspn(++b, "/");
+
+		if (na == 1 && *a == '*') {
+			if (!nb || (nb == 1 && *b == '.') || (nb == 2 && !strncmp(b, "..", 2)))
+				return 0;
+			*seg = b;
+			*seglen = nb;
+		} else if (na != nb || strncmp(a, b, na)) {
+			return 0;
+		}
+		a += na;
+		b += nb;
+	}
+	return !*a && !*b;
 }
 
 static void allow_add(char *allow, size_t allowsz, const char *method)
@@ -115,11 +133,12 @@ static void allow_add(char *allow, size_t allowsz, const char *method)
 }
 
 const struct rpc_route *rpc_route_find(const struct rpc_server *s, const char *method,
-                                       const char *path, const char **param, int *path_known,
-                                       char *allow, size_t allowsz)
+                                       const char *path, char **param, int *path_known, char *allow,
+                                       size_t allowsz)
 {
 	const struct rpc_route *best = NULL;
 	const char *seg, *best_seg = NULL;
+	size_t seglen, best_len = 0;
 
 	*param = NULL;
 	*path_known = 0;
@@ -127,7 +146,7 @@ const struct rpc_route *rpc_route_find(const struct rpc_server *s, const char *m
 		allow[0] = '\0';
 	for (size_t i = 0; i < s->nroutes; i++) {
 		const struct rpc_route *r = &s->routes[i];
-		if (!(seg = match(r, path)))
+		if (!match(r, path, &seg, &seglen))
 			continue;
 		*path_known = 1;
 		allow_add(allow, allowsz, r->method);
@@ -137,10 +156,11 @@ const struct rpc_route *rpc_route_find(const struct rpc_server *s, const char *m
 		if (!best || (best->wildcard && !r->wildcard)) {
 			best = r;
 			best_seg = seg;
+			best_len = seglen;
 		}
 	}
 	if (best && best->wildcard)
-		*param = best_seg;
+		*param = strndup(best_seg, best_len);
 	return best;
 }
 

@@ -74,9 +74,11 @@ int rpc_server_new(struct event_base *base, SSL_CTX *ssl_ctx,
 void rpc_server_set_ssl_ctx(struct rpc_server *s, SSL_CTX *ssl_ctx);
 
 // Route method ("GET", "POST", "PUT", "DELETE") and path to fn. path is
-// exact ("/v1/health") or ends in "/*" to match one more non-empty segment
-// ("/v1/tasks/*" takes "/v1/tasks/abc", not "/v1/tasks/abc/def"); the
-// segment is rpc_request_param(). CU_EEXISTS for a duplicate route,
+// exact ("/v1/health") or has one segment that is "*", which matches any
+// one non-empty segment but "." and ".." ("/v1/tasks/*" takes
+// "/v1/tasks/abc", not "/v1/tasks/abc/def"; "/v1/tasks/*/approve" takes
+// "/v1/tasks/abc/approve"); the segment is rpc_request_param(). An exact
+// route wins over a wildcard one. CU_EEXISTS for a duplicate route,
 // CU_EINVAL for a malformed one. Routes are fixed before rpc_server_listen.
 // (Line comments: "/*" inside a block comment trips -Wcomment.)
 int rpc_server_route(struct rpc_server *s, const char *method, const char *path, rpc_handler_fn fn,

@@ -21,8 +21,8 @@ struct evhttp_request;
 
 struct rpc_route {
 	char method[RPC_METHOD_LEN];
-	char *path;   /* for a wildcard route, the prefix up to and with the last '/' */
-	int wildcard; /* the route ended in a star segment */
+	char *path;   /* as routed, star segment and all */
+	int wildcard; /* the route has a star segment */
 	rpc_handler_fn fn;
 	void *arg;
 };
@@ -54,9 +54,9 @@ struct rpc_request {
 	struct evhttp_connection *evcon; /* the connection ev arrived on */
 	struct rpc_request *prev, *next; /* in server->pending */
 	char method[RPC_METHOD_LEN];
-	char *path;        /* decoded */
-	const char *param; /* into path, or NULL */
-	char *query;       /* raw, or NULL */
+	char *path;  /* decoded */
+	char *param; /* the star segment (malloc'd), or NULL */
+	char *query; /* raw, or NULL */
 	struct rpc_kv *params;
 	size_t nparams;
 	int query_state; /* 0: not parsed yet, 1: parsed, -1: malformed */
@@ -72,13 +72,14 @@ struct rpc_request {
 int rpc_route_check(const char *method, const char *path);
 /*
  * The handler for method and the decoded path, or NULL. *param gets the
- * wildcard segment (into path). *path_known is 1 when some route matches
+ * wildcard segment (malloc'd; left NULL for a wildcard route when the copy
+ * fails: the caller checks). *path_known is 1 when some route matches
  * the path with another method (405 rather than 404); allow (when not
  * NULL) receives the methods that would match, comma-separated.
  */
 const struct rpc_route *rpc_route_find(const struct rpc_server *s, const char *method,
-                                       const char *path, const char **param, int *path_known,
-                                       char *allow, size_t allowsz);
+                                       const char *path, char **param, int *path_known, char *allow,
+                                       size_t allowsz);
 void rpc_routes_free(struct rpc_server *s);
 
 /* dispatch.c: evhttp's callback for every complete request. */

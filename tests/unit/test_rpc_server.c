@@ -57,6 +57,17 @@ static void h_special(void *arg, struct rpc_request *req)
 	rpc_reply_json(req, 200, json_pack("{s:s}", "special", "yes"));
 }
 
+/* A route with a star segment in the middle: the segment, and the last one. */
+static void h_action(void *arg, struct rpc_request *req)
+{
+	const char *path = rpc_request_path(req);
+
+	(void)arg;
+	rpc_reply_json(req, 200,
+	               json_pack("{s:s, s:s}", "param", rpc_request_param(req), "special",
+	                         strrchr(path, '/') + 1));
+}
+
 /* Must parse its body: a malformed one is answered 400 by the server. */
 static void h_needs_json(void *arg, struct rpc_request *req)
 {
@@ -137,13 +148,19 @@ static void test_routes(void **state)
 	    {"GET", "/v1/tasks/x", 0},
 	    {"GET", "/", 0},
 	    {"GET", "/*", 0},
+	    {"POST", "/v1/tasks/*/approve", 0},
+	    {"POST", "/v1/tasks/*/approve", CU_EEXISTS},
+	    {"POST", "/v1/tasks/*/*", CU_EINVAL},
+	    {"POST", "/v1/tasks/*x/approve", CU_EINVAL},
+	    {"POST", "/v1/*/x/", CU_EINVAL},
 	    {"PATCH", "/v1/a", CU_EINVAL},
 	    {"get", "/v1/a", CU_EINVAL},
 	    {"GET", "v1/a", CU_EINVAL},
 	    {"GET", "", CU_EINVAL},
 	    {"GET", "/v1/a/", CU_EINVAL},
 	    {"GET", "/v1//a", CU_EINVAL},
-	    {"GET", "/v1/*/a", CU_EINVAL},
+	    {"GET", "/v1/*/a", 0},
+	    {"GET", "/v1/**/b", CU_EINVAL},
 	    {"GET", "/v1/a*", CU_EINVAL},
 	    {"GET", "/v1/a?b", CU_EINVAL},
 	    {"GET", "/v1/a b", CU_EINVAL},
@@ -427,6 +444,12 @@ static void test_wildcard(void **state)
 	    {"/v1/tasks/.x", 200, ".x", NULL},
 	    {"/v1/tasks/%00", 400, NULL, NULL},
 	    {"/v1/tasksx/abc", 404, NULL, NULL},
+	    {"/v1/tasks/abc/approve", 200, "abc", "approve"},
+	    {"/v1/tasks/a%2Fb/approve", 404, NULL, NULL},
+	    {"/v1/tasks/../approve", 404, NULL, NULL},
+	    {"/v1/tasks//approve", 404, NULL, NULL},
+	    {"/v1/tasks/abc/approvex", 404, NULL, NULL},
+	    {"/v1/tasks/abc/approve/x", 404, NULL, NULL},
 	};
 	struct fx f;
 	struct rpc_client *c;
@@ -437,6 +460,7 @@ static void test_wildcard(void **state)
 	fx_init(&f, NULL);
 	assert_int_equal(rpc_server_route(f.srv, "GET", "/v1/tasks/*", h_echo, NULL), 0);
 	assert_int_equal(rpc_server_route(f.srv, "GET", "/v1/tasks/special", h_special, NULL), 0);
+	assert_int_equal(rpc_server_route(f.srv, "GET", "/v1/tasks/*/approve", h_action, NULL), 0);
 	fx_listen(&f);
 	c = fx_client(&f, 5000, 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
