@@ -146,10 +146,13 @@ int op_user_delete(struct platform *, const struct plat_caller *, const json_t *
 /* ---- functions.c ---- */
 /*
  * A function record for use by a task (tasks.c): CU_ENOTFOUND when absent
- * or when user may not use it (not the owner, not public, not allowed).
+ * or when user may not use it (not the owner, not public, not allowed);
+ * CU_ESTATE when it is disabled.
  */
 int plat_function_for(struct platform *p, const char *user, const char *id, json_t **out,
                       uint64_t *version, struct plat_error *err);
+/* Whether user may use the function rec in a task: its owner, public, or allowed. */
+int plat_function_usable(const json_t *rec, const char *user);
 int op_function_register(struct platform *, const struct plat_caller *, const json_t *, json_t **,
                          struct plat_error *);
 int op_function_get(struct platform *, const struct plat_caller *, const json_t *, json_t **,
@@ -164,8 +167,13 @@ int op_function_disable(struct platform *, const struct plat_caller *, const jso
                         struct plat_error *);
 
 /* ---- files.c ---- */
-/* A file record, or CU_ENOTFOUND. No access check: the caller makes it. */
+/*
+ * A file record, or CU_ENOTFOUND. No access check: the caller makes it.
+ * The record holds the file's key ("crypto"."key"): release it with
+ * plat_file_release(), which wipes the key.
+ */
 int plat_file_get(struct platform *p, const char *id, json_t **out, uint64_t *version);
+void plat_file_release(json_t *rec);
 int op_file_register_input(struct platform *, const struct plat_caller *, const json_t *, json_t **,
                            struct plat_error *);
 int op_file_register_output(struct platform *, const struct plat_caller *, const json_t *,

@@ -1,0 +1,359 @@
+/*
+ * Unit tests of the platform as custosd uses it: plat_open (admin from a
+ * given or a random password, the token key made once and kept), the
+ * operations through plat_call with real users, functions, files and tasks
+ * (every state-changing call audited, refused ones included; the audit
+ * chain verifies), the error mapping of the API, and a restart in the
+ * middle of a multi-party task: tokens still valid, approvals kept, a
+ * staged task recovered and run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "platform/platform.h"
+#include "platform/platform_int.h"
+#include "store/store.h"
+#include "test_store_fixture.h"
+
+static const uint8_t store_key[ST_KEY_LEN] = {42};
+static int64_t clock_now = 1800000000;
+
+static int64_t fake_now(void)
+{
+	return clock_now;
+}
+
+struct fx {
+	struct st_tmp tmp;
+	struct st_store *st;
+	struct platform *p;
+	int staged, done;
+};
+
+static void on_staged(void *arg, const char *id)
+{
+	(void)id;
+	((struct fx *)arg)->staged++;
+}
+
+static void on_done(void *arg, const char *id)
+{
+	(void)id;
+	((struct fx *)arg)->done++;
+}
+
+static void fx_open(struct fx *f, const char *admin_pw, char *generated)
+{
+	struct plat_options o = {.admin_password = admin_pw,
+	                         .now = fake_now,
+	                         .on_staged = on_staged,
+	                         .on_done = on_done,
+	                         .notify_arg = f};
+	char local[128];
+
+	assert_int_equal(st_open(f->tmp.path, store_key, &f->st), 0);
+	assert_int_equal(plat_open(f->st, &o, &f->p, generated ? generated : local, 128), 0);
+}
+
+static void fx_close(struct fx *f)
+{
+	plat_close(f->p);
+	st_close(f->st);
+	f->p = NULL;
+	f->st = NULL;
+}
+
+/* Run the named operation for who (NULL: no token); assert rc; return the response. */
+static json_t *call(struct fx *f, const char *op, const struct plat_caller *who, int want,
+                    json_t *in)
+{
+	const struct plat_op *o = plat_op_find(op);
+	struct plat_error err = {{0}};
+	json_t *out = NULL;
+	int rc;
+
+	assert_non_null(o);
+	assert_non_null(in);
+	rc = plat_call(f->p, o, who, in, &out, &err);
+	json_decref(in);
+	if (rc != want)
+		fail_msg("%s by %s: %s (%s), expected %s", op, who ? who->user : "-",
+		         cu_errname(rc), err.message, cu_errname(want));
+	if (rc)
+		assert_true(err.message[0] != '\0');
+	return out;
+}
+
+static const char *sget(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	assert_non_null(s);
+	return s;
+}
+
+/* Log in through the operation and authenticate the token as custosd does. */
+static struct plat_caller login(struct fx *f, const char *user, const char *pw)
+{
+	json_t *out =
+	    call(f, "user.login", NULL, 0, json_pack("{s:s,s:s}", "user", user, "password", pw));
+	struct plat_caller who;
+	struct plat_error err;
+
+	assert_int_equal(plat_authenticate(f->p, sget(out, "token"), &who, &err), 0);
+	assert_string_equal(who.user, user);
+	json_decref(out);
+	return who;
+}
+
+static void test_open_admin(void **state)
+{
+	struct fx f = {0};
+	char gen[128];
+	json_t *out;
+
+	(void)state;
+	st_tmp_make(&f.tmp);
+	/* A random password, handed out once. */
+	fx_open(&f, NULL, gen);
+	assert_int_equal(strlen(gen), PLAT_PASSWORD_GEN);
+	login(&f, "admin", gen);
+	fx_close(&f);
+	/* Opened again: no new password, the given one is ignored, the old one works. */
+	fx_open(&f, "another-password-1", gen);
+	assert_int_equal(gen[0], '\0');
+	out = call(&f, "user.login", NULL, CU_EAUTH,
+	           json_pack("{s:s,s:s}", "user", "admin", "password", "another-password-1"));
+	assert_null(out);
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
+static void test_errors_map(void **state)
+{
+	struct plat_error quota = {"the function's usage quota is used up"}, big = {"too long"};
+
+	(void)state;
+	assert_int_equal(plat_http_status(CU_EINVAL, NULL), 400);
+	assert_string_equal(plat_error_code(CU_EFORMAT, NULL), "invalid_request");
+	assert_int_equal(plat_http_status(CU_EAUTH, NULL), 401);
+	assert_string_equal(plat_error_code(CU_EPERM, NULL), "forbidden");
+	assert_int_equal(plat_http_status(CU_ENOTFOUND, NULL), 404);
+	assert_string_equal(plat_error_code(CU_EEXISTS, NULL), "exists");
+	assert_string_equal(plat_error_code(CU_ESTATE, NULL), "invalid_state");
+	assert_int_equal(plat_http_status(CU_ESTATE, NULL), 409);
+	assert_int_equal(plat_http_status(CU_ELIMIT, &quota), 429);
+	assert_string_equal(plat_error_code(CU_ELIMIT, &quota), "quota_exceeded");
+	assert_int_equal(plat_http_status(CU_ELIMIT, &big), 413);
+	assert_string_equal(plat_error_code(CU_ELIMIT, &big), "too_large");
+	assert_int_equal(plat_http_status(CU_EIO, NULL), 500);
+	assert_string_equal(plat_error_code(CU_ENOMEM, NULL), "internal");
+	assert_null(plat_op_find("no.such"));
+	assert_null(plat_op_find(NULL));
+	assert_non_null(plat_op_find("task.approve"));
+}
+
+/* Every operation of the API has a name in the table; only login runs without a token. */
+static void test_op_table(void **state)
+{
+	static const char *const names[] = {"user.login",
+	                                    "user.register",
+	                                    "user.get",
+	                                    "user.list",
+	                                    "user.update",
+	                                    "user.password",
+	                                    "user.reset",
+	                                    "user.delete",
+	                                    "function.register",
+	                                    "function.get",
+	                                    "function.list",
+	                                    "function.update",
+	                                    "function.delete",
+	                                    "function.disable",
+	                                    "file.register_input",
+	                                    "file.register_output",
+	                                    "file.register_fusion",
+	                                    "file.register_from_output",
+	                                    "file.get",
+	                                    "file.list",
+	                                    "task.create",
+	                                    "task.get",
+	                                    "task.list",
+	                                    "task.assign",
+	                                    "task.approve",
+	                                    "task.invoke",
+	                                    "task.cancel",
+	                                    "audit.query",
+	                                    "audit.verify"};
+	struct fx f = {0};
+	struct plat_error err;
+	json_t *in = json_object(), *out = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct plat_op *o = plat_op_find(names[i]);
+
+		assert_non_null(o);
+		assert_int_equal(o->public_op, !strcmp(names[i], "user.login"));
+	}
+	st_tmp_make(&f.tmp);
+	fx_open(&f, "admin-password-1", NULL);
+	/* No token: refused before the operation runs. */
+	assert_int_equal(plat_call(f.p, plat_op_find("task.create"), NULL, in, &out, &err),
+	                 CU_EAUTH);
+	assert_null(out);
+	assert_non_null(strstr(err.message, "token"));
+	json_decref(in);
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
+/* A multi-party task through plat_call, restarted in the middle. */
+static void test_flow_restart_audit(void **state)
+{
+	struct fx f = {0};
+	struct plat_caller admin, fo, alice, bob, eve;
+	char task[PLAT_ID_MAX + 1], fn[PLAT_ID_MAX + 1], fa[PLAT_ID_MAX + 1], fb[PLAT_ID_MAX + 1];
+	char tok_alice[1024], status[32];
+	struct plat_error err;
+	json_t *out;
+	int terminal = 0;
+	const char *digest;
+
+	(void)state;
+	st_tmp_make(&f.tmp);
+	fx_open(&f, "admin-password-1", NULL);
+	admin = login(&f, "admin", "admin-password-1");
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const u[] = {"fo", "alice", "bob", "eve"};
+		json_decref(call(&f, "user.register", &admin, 0,
+		                 json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
+		                           i ? "data-owner" : "function-owner", "password",
+		                           "password-of-user")));
+	}
+	fo = login(&f, "fo", "password-of-user");
+	bob = login(&f, "bob", "password-of-user");
+	eve = login(&f, "eve", "password-of-user");
+	out = call(&f, "user.login", NULL, 0,
+	           json_pack("{s:s,s:s}", "user", "alice", "password", "password-of-user"));
+	snprintf(tok_alice, sizeof(tok_alice), "%s", sget(out, "token"));
+	json_decref(out);
+	assert_int_equal(plat_authenticate(f.p, tok_alice, &alice, &err), 0);
+
+	out =
+	    call(&f, "function.register", &fo, 0,
+	         json_pack("{s:s,s:s,s:s,s:[{s:s}],s:[{s:s},{s:s}],s:[s,s]}", "name", "echo",
+	                   "executor", "builtin", "builtin", "echo", "arguments", "name", "message",
+	                   "inputs", "name", "a", "name", "b", "allow", "alice", "bob"));
+	snprintf(fn, sizeof(fn), "%s", sget(out, "id"));
+	json_decref(out);
+	out = call(&f, "file.register_input", &alice, 0,
+	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", "file:///a", "crypto", "schema",
+	                     "custos", "key",
+	                     "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "digest",
+	                     "0000000000000000000000000000000000000000000000000000000000000001"));
+	snprintf(fa, sizeof(fa), "%s", sget(out, "id"));
+	json_decref(out);
+	out = call(&f, "file.register_input", &bob, 0,
+	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", "file:///b", "crypto", "schema",
+	                     "custos", "key",
+	                     "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "digest",
+	                     "0000000000000000000000000000000000000000000000000000000000000002"));
+	snprintf(fb, sizeof(fb), "%s", sget(out, "id"));
+	json_decref(out);
+
+	out = call(&f, "task.create", &alice, 0,
+	           json_pack("{s:s,s:{s:s},s:{s:[s],s:[s]}}", "function", fn, "arguments",
+	                     "message", "hi", "inputs", "a", "alice", "b", "bob"));
+	snprintf(task, sizeof(task), "%s", sget(out, "id"));
+	json_decref(out);
+	/* Refused calls are audited too. */
+	call(&f, "task.get", &eve, CU_ENOTFOUND, json_pack("{s:s}", "id", task));
+	call(&f, "task.assign", &alice, CU_ENOTFOUND,
+	     json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "b", fb));
+	json_decref(call(&f, "task.assign", &alice, 0,
+	                 json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "a", fa)));
+	json_decref(call(&f, "task.assign", &bob, 0,
+	                 json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "b", fb)));
+	out = call(&f, "task.get", &alice, 0, json_pack("{s:s}", "id", task));
+	digest = sget(out, "digest");
+	json_decref(call(&f, "task.approve", &alice, 0,
+	                 json_pack("{s:s,s:s}", "id", task, "digest", digest)));
+	json_decref(out);
+
+	/* Restart: the token survives, so does alice's approval. */
+	fx_close(&f);
+	fx_open(&f, NULL, NULL);
+	assert_int_equal(plat_authenticate(f.p, tok_alice, &alice, &err), 0);
+	out = call(&f, "task.get", &bob, 0, json_pack("{s:s}", "id", task));
+	assert_string_equal(sget(out, "status"), "data_assigned");
+	assert_int_equal(json_array_size(json_object_get(out, "approvals")), 1);
+	json_decref(call(&f, "task.approve", &bob, 0,
+	                 json_pack("{s:s,s:s}", "id", task, "digest", sget(out, "digest"))));
+	json_decref(out);
+	json_decref(call(&f, "task.invoke", &alice, 0, json_pack("{s:s}", "id", task)));
+	assert_int_equal(f.staged, 1);
+
+	/* Restart with the task staged: it is recovered and runs. */
+	fx_close(&f);
+	f.staged = f.done = 0;
+	fx_open(&f, NULL, NULL);
+	assert_int_equal(plat_task_status(f.p, &alice, task, status, &terminal), 0);
+	assert_string_equal(status, "staged");
+	assert_int_equal(plat_worker_run_one(f.p), 0);
+	assert_int_equal(plat_worker_run_one(f.p), CU_ENOTFOUND);
+	assert_int_equal(f.done, 1);
+	out = call(&f, "task.get", &bob, 0, json_pack("{s:s}", "id", task));
+	assert_string_equal(sget(out, "status"), "finished");
+	assert_string_equal(sget(out, "result"), "hi");
+	json_decref(out);
+	assert_int_equal(plat_task_status(f.p, &eve, task, status, &terminal), CU_ENOTFOUND);
+
+	/* The audit log: the admin alone reads it; it holds every change and refusal. */
+	call(&f, "audit.verify", &alice, CU_EPERM, json_object());
+	out = call(&f, "audit.verify", &admin, 0, json_object());
+	assert_true(json_is_true(json_object_get(out, "ok")));
+	assert_true(json_integer_value(json_object_get(out, "count")) >= 14);
+	json_decref(out);
+	out = call(&f, "audit.query", &admin, 0, json_pack("{s:s}", "user", "alice"));
+	{
+		json_t *recs = json_object_get(out, "records"), *r;
+		size_t i;
+		int refused = 0, approved = 0;
+
+		json_array_foreach(recs, i, r)
+		{
+			if (!strcmp(sget(r, "action"), "task.assign") &&
+			    !strcmp(sget(r, "result"), "ENOTFOUND"))
+				refused = 1;
+			if (!strcmp(sget(r, "action"), "task.approve") &&
+			    !strcmp(sget(r, "result"), "ok") && !strcmp(sget(r, "target"), task))
+				approved = 1;
+			assert_string_equal(sget(r, "user"), "alice");
+		}
+		assert_true(refused);
+		assert_true(approved);
+	}
+	json_decref(out);
+	call(&f, "audit.query", &admin, CU_EINVAL, json_pack("{s:s}", "bogus", "x"));
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_open_admin),
+	    cmocka_unit_test(test_errors_map),
+	    cmocka_unit_test(test_op_table),
+	    cmocka_unit_test(test_flow_restart_audit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
