@@ -1,17 +1,17 @@
 /*
- * custosd - the Custos platform daemon, first form: it attests itself with
- * RA-TLS and serves /v1/health and /v1/attestation (custosd_api.c).
+ * custosd - the Custos platform daemon: it attests itself with RA-TLS,
+ * serves /v1/health and /v1/attestation (custosd_api.c) and the control
+ * plane (custosd_platform.c), and runs tasks on its in-process worker.
  *
  *   custosd --data-dir DIR --listen HOST:PORT --tee sim|sgx|tsm
- *           [--simtee SOCKET] [--cert-lifetime SECONDS]
- *           [--log-level error|warn|info|debug]
+ *           [--simtee SOCKET] [--admin-password-file FILE]
+ *           [--cert-lifetime SECONDS] [--log-level error|warn|info|debug]
  *
  * Start-up opens the TEE, makes the first RA-TLS certificate (and checks
- * it), and listens; the bound address is logged as "listening on
- * HOST:PORT" (with --listen HOST:0 the kernel picks the port). Users do not
- * present certificates: the attestation is one-way, users will
- * authenticate with tokens inside the channel. SIGTERM and SIGINT stop the
- * loop; custosd then frees everything and exits 0.
+ * it), opens the sealed store and the platform, and listens; the bound address is logged as
+ * "listening on HOST:PORT" (with --listen HOST:0 the kernel picks the port). Users do not present
+ * certificates: the attestation is one-way, users will authenticate with tokens inside the channel.
+ * SIGTERM and SIGINT stop the loop; custosd then frees everything and exits 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -38,13 +39,15 @@ struct args {
 	const char *listen;
 	const char *tee;
 	const char *simtee;
+	const char *admin_pw;
 	int64_t lifetime;
 	enum cu_log_level level;
 };
 
 static const char usage_text[] =
     "usage: custosd --data-dir DIR --listen HOST:PORT --tee sim|sgx|tsm [--simtee SOCKET]\n"
-    "               [--cert-lifetime SECONDS] [--log-level error|warn|info|debug]\n"
+    "               [--admin-password-file FILE] [--cert-lifetime SECONDS]\n"
+    "               [--log-level error|warn|info|debug]\n"
     "\n"
     "  --data-dir DIR         the daemon's state (made 0700 if missing; refused when\n"
     "                         others may read it)\n"
@@ -53,6 +56,9 @@ static const char usage_text[] =
     "  --tee KIND             sim (custos-simtee: INSECURE, tests only), sgx (Gramine)\n"
     "                         or tsm (a confidential VM)\n"
     "  --simtee SOCKET        the socket of custos-simtee (default $" TEE_SIM_SOCKET_ENV ")\n"
+    "  --admin-password-file FILE\n"
+    "                         on the first start, the password of the account \"admin\"\n"
+    "                         (its first line); without it a random one is printed once\n"
     "  --cert-lifetime SECS   seconds an RA-TLS certificate lives (default and at most\n"
     "                         86400); it is renewed two thirds into its life\n"
     "  --log-level LEVEL      error, warn, info (default) or debug\n";
@@ -116,6 +122,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	    {"listen", required_argument, NULL, 'l'},
 	    {"tee", required_argument, NULL, 't'},
 	    {"simtee", required_argument, NULL, 's'},
+	    {"admin-password-file", required_argument, NULL, 'a'},
 	    {"cert-lifetime", required_argument, NULL, 'L'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -133,6 +140,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->tee = optarg;
 		else if (c == 's')
 			a->simtee = optarg;
+		else if (c == 'a')
+			a->admin_pw = optarg;
 		else if (c == 'L' && parse_lifetime(optarg, &a->lifetime))
 			return usage_error("--cert-lifetime wants 1..86400 seconds, not '%s'",
 			                   optarg);
@@ -232,7 +241,7 @@ static int serve(const struct args *a, struct custosd *d, struct event **sigs)
 	char bound[RPC_ADDR_LEN];
 	int rc, err;
 
-	if (!(d->base = event_base_new()) ||
+	if (evthread_use_pthreads() || !(d->base = event_base_new()) ||
 	    !(sigs[0] = evsignal_new(d->base, SIGTERM, on_signal, d)) ||
 	    !(sigs[1] = evsignal_new(d->base, SIGINT, on_signal, d)) || event_add(sigs[0], NULL) ||
 	    event_add(sigs[1], NULL)) {
@@ -243,7 +252,7 @@ static int serve(const struct args *a, struct custosd *d, struct event **sigs)
 		cu_error("cannot make the server: %s", cu_strerror(rc));
 		return rc;
 	}
-	if ((rc = custosd_api_routes(d)))
+	if ((rc = custosd_api_routes(d)) || (rc = custosd_platform_serve(d)))
 		return rc;
 	errno = 0;
 	if ((rc = rpc_server_listen(d->server, a->listen, bound, sizeof(bound)))) {
@@ -288,7 +297,10 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = custosd_identity_start(&d);
 	if (!rc)
+		rc = custosd_platform_start(&d, a.data_dir, a.admin_pw);
+	if (!rc)
 		rc = serve(&a, &d, sigs);
+	custosd_platform_stop(&d);
 	rpc_server_free(d.server);
 	custosd_identity_stop(&d);
 	for (size_t i = 0; i < 2; i++)

@@ -5,9 +5,12 @@
  * custosd_identity.c the RA-TLS identity: made from the TEE, checked against
  *                    itself, renewed on a timer without dropping service
  * custosd_api.c      the HTTP routes: /v1/health, /v1/attestation
+ * custosd_platform.c the control plane: store, platform, its routes, long
+ *                    polls, the worker thread
  *
- * Everything runs on one libevent loop in one thread: the TEE (struct tee
- * is used by one thread at a time) is only touched from there.
+ * Everything runs on one libevent loop in one thread, but the in-process
+ * worker, which runs tasks on a thread of its own: the TEE (struct tee is
+ * used by one thread at a time) is only touched from the loop.
  */
 #ifndef CUSTOS_DAEMON_CUSTOSD_H
 #define CUSTOS_DAEMON_CUSTOSD_H
@@ -51,6 +54,7 @@ struct custosd {
 	int64_t lifetime; /* --cert-lifetime: seconds from now to notAfter */
 	int64_t retry_s;  /* the backoff after failed renewals; 0 after a success */
 	struct custosd_cert cur;
+	struct custosd_plat *plat;
 };
 
 /*
@@ -79,5 +83,15 @@ char *custosd_cert_pem(X509 *cert);
 
 /* Add the routes of the API to d->server. */
 int custosd_api_routes(struct custosd *d);
+
+/*
+ * Open the store in data_dir under the TEE's sealing key, and the platform
+ * (the admin from admin_pw_file, or a random password printed once).
+ */
+int custosd_platform_start(struct custosd *d, const char *data_dir, const char *admin_pw_file);
+/* Add the platform's routes to d->server and start the worker. */
+int custosd_platform_serve(struct custosd *d);
+/* Stop the worker, answer waiting clients, close the platform and store. */
+void custosd_platform_stop(struct custosd *d);
 
 #endif

@@ -27,7 +27,7 @@ wait_for() {
 start_custosd() {
 	local name=$1 bin=$2; shift 2
 	"$bin" --data-dir "$SCRATCH/$name.d" --listen 127.0.0.1:0 --tee sim --simtee "$SOCK" "$@" \
-		2>"$name.log" &
+		2>"$name.log" >"$name.out" &
 	PID=$!
 	PIDS+=("$PID")
 	PORT=
