@@ -163,3 +163,26 @@ int cu_json_only_keys(const json_t *obj, const char *const *allowed, const char 
 	}
 	return 0;
 }
+
+static void wipe_strings(json_t *v, int depth)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (!v || v->refcount > 1 || depth > CU_JSON_MAX_DEPTH + 1)
+		return;
+	if (json_is_string(v)) {
+		cu_wipe((char *)(uintptr_t)json_string_value(v), json_string_length(v));
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) wipe_strings(e, depth + 1);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, e) wipe_strings(e, depth + 1);
+	}
+}
+
+void cu_json_free_secret(json_t *v)
+{
+	wipe_strings(v, 0);
+	json_decref(v);
+}

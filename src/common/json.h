@@ -46,4 +46,11 @@ int cu_json_set_bool(json_t *obj, const char *key, int val);
 /* Set obj[key] to the lower-case hex of buf[0..n). */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t n);
 
+/*
+ * Release v after overwriting every string it holds (arrays and objects
+ * walked; parts still referenced elsewhere are left alone): for requests
+ * and responses that may carry passwords or keys. NULL is fine.
+ */
+void cu_json_free_secret(json_t *v);
+
 #endif

@@ -21,6 +21,7 @@
 
 #include "common/err.h"
 #include "common/file.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "daemon/custosd.h"
@@ -113,7 +114,7 @@ static void reply_result(struct rpc_request *req, int rc, const struct plat_erro
 		rpc_reply_json(req, 200, out);
 		return;
 	}
-	json_decref(out);
+	cu_json_free_secret(out);
 	rpc_reply_error(req, plat_http_status(rc, err), plat_error_code(rc, err), "%s",
 	                err->message[0] ? err->message : cu_strerror(rc));
 }
@@ -373,7 +374,7 @@ static void handle(void *arg, struct rpc_request *req)
 	if (!(in = request_object(req, rd)))
 		return;
 	rc = run(cp, rc_->op, whop, in, &out, &err);
-	json_decref(in);
+	cu_json_free_secret(in); /* passwords, file keys */
 	reply_result(req, rc, &err, out);
 }
 

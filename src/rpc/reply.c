@@ -10,6 +10,7 @@
 #include <event2/http.h>
 
 #include "common/json.h"
+#include "common/mem.h"
 #include "rpc/server_int.h"
 
 #define RPC_MESSAGE_MAX 256 /* bytes of an error message */
@@ -84,8 +85,10 @@ void rpc_reply_json(struct rpc_request *req, int status, json_t *body)
 		rpc_reply_raw(req, 500, "application/json", oom_body, strlen(oom_body));
 	else
 		rpc_reply_raw(req, status, "application/json", text, strlen(text));
-	free(text);
-	json_decref(body);
+	/* A reply may carry a token or a password: no copy of ours outlives it. */
+	if (text)
+		cu_free_secret(text, strlen(text));
+	cu_json_free_secret(body);
 }
 
 /* Keep printable ASCII only: messages quote paths and must stay valid JSON strings. */

@@ -154,7 +154,7 @@ void rpc_request_free(struct rpc_request *req)
 	free(req->param);
 	free(req->query);
 	free(req->headers);
-	free(req->body);
+	cu_free_secret(req->body, req->body_len); /* passwords, keys */
 	free(req);
 }
 

@@ -258,13 +258,78 @@ static void test_strerror(void **state)
 	assert_string_equal(cu_errname(CU_EAUTH), "EAUTH");
 }
 
+/*
+ * cu_json_free_secret overwrites every string it frees, and no string held
+ * elsewhere: jansson's allocator is swapped for one that looks for the
+ * secret's bytes in every block jansson frees.
+ */
+static int freed_with_secret;
+
+static void *sized_malloc(size_t n)
+{
+	size_t *p = malloc(sizeof(size_t) + n);
+
+	if (!p)
+		return NULL;
+	*p = n;
+	return p + 1;
+}
+
+static void sized_free(void *q)
+{
+	size_t *p = q ? (size_t *)q - 1 : NULL;
+
+	if (!p)
+		return;
+	if (memmem(q, *p, "secret-", 7))
+		freed_with_secret++;
+	free(p);
+}
+
+static void test_json_free_secret(void **state)
+{
+	json_malloc_t old_malloc;
+	json_free_t old_free;
+	json_t *v, *shared;
+
+	(void)state;
+	json_get_alloc_funcs(&old_malloc, &old_free);
+	json_set_alloc_funcs(sized_malloc, sized_free);
+	/* The allocator sees the secrets when an ordinary decref frees them... */
+	v = json_pack("{s:s, s:[s, {s:s}]}", "password", "secret-one", "list", "secret-two", "key",
+	              "secret-three");
+	assert_non_null(v);
+	freed_with_secret = 0;
+	json_decref(v);
+	assert_int_equal(freed_with_secret, 3);
+	/* ...and none when cu_json_free_secret does. */
+	v = json_pack("{s:s, s:[s, {s:s}]}", "password", "secret-one", "list", "secret-two", "key",
+	              "secret-three");
+	shared = json_string("secret-shared");
+	assert_int_equal(json_object_set(v, "shared", shared), 0);
+	freed_with_secret = 0;
+	cu_json_free_secret(v);
+	assert_int_equal(freed_with_secret, 0);
+	/* A string still held elsewhere is left as it was. */
+	assert_string_equal(json_string_value(shared), "secret-shared");
+	json_decref(shared);
+	assert_int_equal(freed_with_secret, 1);
+	cu_json_free_secret(NULL);
+	json_set_alloc_funcs(old_malloc, old_free);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hex),         cmocka_unit_test(test_base64),
-	    cmocka_unit_test(test_ct_and_wipe), cmocka_unit_test(test_buf),
-	    cmocka_unit_test(test_time),        cmocka_unit_test(test_json),
-	    cmocka_unit_test(test_atomic_file), cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_ct_and_wipe),
+	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_free_secret),
+	    cmocka_unit_test(test_atomic_file),
+	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
