@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "client/trust.h"
 #include "common/encoding.h"
 #include "common/err.h"
 #include "common/file.h"
@@ -26,7 +27,6 @@
 #include "rpc/rpc.h"
 #include "tee/manifest.h"
 
-#define KEY_FILE_MAX       (64 * 1024)
 #define MSG_MAX            1024
 #define CALL_TIMEOUT_MS    15000
 #define CONNECT_TIMEOUT_MS 5000
@@ -59,15 +59,7 @@ struct attest_args {
 
 /* What the run holds; freed by state_free. */
 struct attest_state {
-	uint8_t *doc;
-	size_t doclen;
-	uint8_t *sigbuf[TEE_MANIFEST_MAX_SIGS];
-	struct tee_manifest_sig sigs[TEE_MANIFEST_MAX_SIGS];
-	EVP_PKEY *keys[TEE_MANIFEST_MAX_AUDITORS];
-	struct tee_manifest m;
-	struct tee_manifest_signers signers;
-	struct tee_policy policy; /* the manifest's, as this client applies it */
-	struct ratls_verifier *verifier;
+	struct cl_trust *trust; /* the accepted manifest and the verifier of its policy */
 	struct ratls_peer peer;
 	json_t *reply;
 };
@@ -149,134 +141,38 @@ static int parse_args(int argc, char **argv, struct attest_args *a)
 	return 0;
 }
 
-static int read_input(const struct attest_args *a, const char *path, size_t max, uint8_t **buf,
-                      size_t *len)
+/* Accept the manifest (k of n trusted auditors) and make the verifier of its policy. */
+static int load_trust(const struct attest_args *a, struct attest_state *st)
 {
-	int rc = cu_file_read(path, max, buf, len);
+	struct cl_trust_config cfg = {.manifest = a->manifest,
+	                              .signatures = a->sigs,
+	                              .nsignatures = a->nsigs,
+	                              .auditors = a->auditors,
+	                              .nauditors = a->nauditors,
+	                              .threshold = a->k,
+	                              .role = a->role,
+	                              .allow_simulation = a->allow_sim};
+	char msg[CL_TRUST_MSG_MAX];
+	int rc = cl_trust_load(&cfg, &st->trust, msg, sizeof(msg));
 
-	if (rc)
-		return fail(a, rc, "cannot read %s: %s", path, cu_strerror(rc));
-	return 0;
-}
-
-static int load_inputs(const struct attest_args *a, struct attest_state *st)
-{
-	uint8_t *pem;
-	size_t n;
-	int rc;
-
-	if ((rc = read_input(a, a->manifest, TEE_MANIFEST_MAX_LEN, &st->doc, &st->doclen)))
-		return rc;
-	for (size_t i = 0; i < a->nsigs; i++) {
-		if ((rc = read_input(a, a->sigs[i], TEE_MANIFEST_SIG_MAX_LEN, &st->sigbuf[i], &n)))
-			return rc;
-		st->sigs[i] = (struct tee_manifest_sig){.data = st->sigbuf[i], .len = n};
-	}
-	for (size_t i = 0; i < a->nauditors; i++) {
-		if ((rc = read_input(a, a->auditors[i], KEY_FILE_MAX, &pem, &n)))
-			return rc;
-		rc = cr_pkey_from_pem(pem, n, 0, &st->keys[i]);
-		free(pem);
-		if (rc)
-			return fail(a, rc, "%s is not a PEM public key", a->auditors[i]);
-	}
-	return 0;
-}
-
-static int accept_manifest(const struct attest_args *a, struct attest_state *st)
-{
-	char why[TEE_MANIFEST_REASON_LEN];
-	int rc;
-
-	rc = tee_manifest_verify(st->doc, st->doclen, st->sigs, a->nsigs, st->keys, a->nauditors,
-	                         a->k, &st->m, &st->signers, why, sizeof(why));
-	if (rc)
-		return fail(a, rc, "manifest %s refused: %s", a->manifest, why);
-	if (!tee_policy_find_role(&st->m.policy, a->role))
-		return fail(a, CU_ENOTFOUND, "manifest %s has no role '%s'", a->manifest, a->role);
-	return 0;
-}
-
-/* Does the manifest allow simulated evidence for our role (and pin a root for it)? */
-static int manifest_allows_sim(const struct attest_args *a, const struct tee_manifest *m)
-{
-	const struct tee_policy_role *r = tee_policy_find_role(&m->policy, a->role);
-
-	return r && r->rules.allow_simulation && m->has_sim_root;
-}
-
-/*
- * The verifier: the manifest's policy for our role. Simulated evidence
- * needs both sides: the manifest allows it (and pins its root), and this
- * client said --allow-simulation. Without the flag the policy is copied
- * with simulation cleared for every role and no root is pinned.
- */
-static int make_verifier(const struct attest_args *a, struct attest_state *st)
-{
-	struct ratls_verifier_options o = {.policy = &st->policy, .nroles = 1};
-	int rc;
-
-	st->policy = st->m.policy;
-	if (!a->allow_sim)
-		for (size_t i = 0; i < st->policy.role_count; i++)
-			st->policy.roles[i].rules.allow_simulation = 0;
-	if (a->allow_sim && manifest_allows_sim(a, &st->m)) {
-		o.trust.has_sim_root = 1;
-		memcpy(o.trust.sim_root_sha256, st->m.sim_root_sha256, 32);
-	}
-	o.roles[0] = a->role;
-	if ((rc = ratls_verifier_new(&o, &st->verifier)))
-		return fail(a, rc, "cannot make the verifier: %s", cu_strerror(rc));
-	return 0;
-}
-
-static int ssl_setup(void *arg, SSL_CTX *ctx)
-{
-	return ratls_client_ctx_setup(ctx, arg, NULL);
-}
-
-/* Which side refused simulated evidence, when that is why the platform was refused. */
-static const char *sim_note(const struct attest_args *a, const struct attest_state *st, int vrc,
-                            const char *why)
-{
-	if (vrc != CU_EUNTRUSTED || !strstr(why, "simulated"))
-		return "";
-	if (!a->allow_sim)
-		return "; it presents simulated evidence (INSECURE), which this client refuses "
-		       "without --allow-simulation";
-	if (!manifest_allows_sim(a, &st->m))
-		return "; it presents simulated evidence, which the manifest does not allow for "
-		       "this role";
-	return "";
+	return rc ? fail(a, rc, "%s", msg) : 0;
 }
 
 /* A failed call: the verifier's verdict when it spoke, else the transport's reason. */
 static int call_failed(const struct attest_args *a, const struct attest_state *st, int rc,
                        const char *reason)
 {
-	char why[RATLS_REASON_LEN];
-	int vrc;
+	char msg[CL_TRUST_MSG_MAX];
 
-	if (rc == CU_ETLS) {
-		vrc = ratls_verifier_last(st->verifier, NULL, why, sizeof(why));
-		if (vrc == CU_ESTATE)
-			return fail(a, rc,
-			            "platform %s: TLS handshake failed before any certificate "
-			            "was verified: %s",
-			            a->url, reason);
-		return fail(a, vrc, "platform %s refused: %s%s", a->url, why,
-		            sim_note(a, st, vrc, why));
-	}
-	if (rc == CU_EIO)
-		return fail(a, rc, "cannot reach %s: %s", a->url, reason);
-	return fail(a, rc, "platform %s: %s", a->url, reason);
+	rc = cl_trust_explain(st->trust, a->url, rc, reason, msg, sizeof(msg));
+	return fail(a, rc, "%s", msg);
 }
 
 static int fetch(const struct attest_args *a, struct attest_state *st)
 {
 	struct rpc_client_options o = {.base_url = a->url,
-	                               .ssl_setup = ssl_setup,
-	                               .ssl_arg = st->verifier,
+	                               .ssl_setup = cl_trust_ssl_setup,
+	                               .ssl_arg = st->trust,
 	                               .timeout_ms = CALL_TIMEOUT_MS,
 	                               .connect_timeout_ms = CONNECT_TIMEOUT_MS};
 	struct rpc_client *c = NULL;
@@ -294,7 +190,7 @@ static int fetch(const struct attest_args *a, struct attest_state *st)
 	if (status != 200)
 		return fail(a, CU_ENET, "platform %s answered /v1/attestation with %s", a->url,
 		            rpc_error_text(status, st->reply, text, sizeof(text)));
-	if ((rc = ratls_verifier_last(st->verifier, &st->peer, reason, sizeof(reason))))
+	if ((rc = ratls_verifier_last(st->trust->verifier, &st->peer, reason, sizeof(reason))))
 		return fail(a, CU_ETLS, "platform %s: no verified certificate", a->url);
 	return 0;
 }
@@ -352,7 +248,7 @@ static int print_json(const struct attest_args *a, const struct attest_state *st
                       const char *measurement, const char *cert_hash, const char *until)
 {
 	const struct tee_claims *c = &st->peer.claims;
-	json_t *aud = auditors_json(a, &st->signers);
+	json_t *aud = auditors_json(a, &st->trust->signers);
 
 	if (!aud)
 		return cli_fail(CU_ENOMEM, "attest");
@@ -361,8 +257,8 @@ static int print_json(const struct attest_args *a, const struct attest_state *st
 	    "accepted", 1, "tee", tee_type_name(c->type), "measurement", measurement, "simulated",
 	    c->simulated, "debug", c->debug, "tcb_status", tee_tcb_status_name(c->tcb_status),
 	    "role", st->peer.role, "certificate_sha256", cert_hash, "not_after", until, "manifest",
-	    "file", a->manifest, "name", st->m.name, "threshold", (json_int_t)a->k, "auditors",
-	    aud));
+	    "file", a->manifest, "name", st->trust->manifest.name, "threshold", (json_int_t)a->k,
+	    "auditors", aud));
 }
 
 static int print_text(const struct attest_args *a, const struct attest_state *st,
@@ -382,10 +278,12 @@ static int print_text(const struct attest_args *a, const struct attest_state *st
 	printf("  role:         %s\n", st->peer.role);
 	printf("  certificate:  sha256 %s, valid until %s\n", cert_hash, until);
 	printf("  manifest:     %s (%s), signed by %zu of the required %llu auditors:\n",
-	       a->manifest, st->m.name, st->signers.count, (unsigned long long)a->k);
-	for (size_t i = 0; i < st->signers.count; i++) {
-		(void)cu_hex_encode(st->signers.key_id[i], TEE_MANIFEST_KEY_ID_LEN, id, sizeof(id));
-		printf("    %s  %s\n", id, a->auditors[st->signers.trusted_index[i]]);
+	       a->manifest, st->trust->manifest.name, st->trust->signers.count,
+	       (unsigned long long)a->k);
+	for (size_t i = 0; i < st->trust->signers.count; i++) {
+		const struct tee_manifest_signers *sg = &st->trust->signers;
+		(void)cu_hex_encode(sg->key_id[i], TEE_MANIFEST_KEY_ID_LEN, id, sizeof(id));
+		printf("    %s  %s\n", id, a->auditors[sg->trusted_index[i]]);
 	}
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -406,12 +304,7 @@ static int report(const struct attest_args *a, const struct attest_state *st)
 
 static void state_free(struct attest_state *st)
 {
-	for (size_t i = 0; i < TEE_MANIFEST_MAX_SIGS; i++)
-		free(st->sigbuf[i]);
-	for (size_t i = 0; i < TEE_MANIFEST_MAX_AUDITORS; i++)
-		EVP_PKEY_free(st->keys[i]);
-	free(st->doc);
-	ratls_verifier_free(st->verifier);
+	cl_trust_free(st->trust);
 	json_decref(st->reply);
 	free(st);
 }
@@ -427,8 +320,7 @@ int cli_attest(int argc, char **argv)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	if (!(st = calloc(1, sizeof(*st))))
 		return cli_fail(CU_ENOMEM, "attest");
-	if (!(rc = load_inputs(&a, st)) && !(rc = accept_manifest(&a, st)) &&
-	    !(rc = make_verifier(&a, st)) && !(rc = fetch(&a, st)) && !(rc = check_reply(&a, st)))
+	if (!(rc = load_trust(&a, st)) && !(rc = fetch(&a, st)) && !(rc = check_reply(&a, st)))
 		rc = report(&a, st);
 	state_free(st);
 	return rc;

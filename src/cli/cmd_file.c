@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/platform_cmd.h"
 #include "common/encoding.h"
 #include "common/err.h"
 #include "common/file.h"
@@ -402,6 +403,15 @@ int cli_file(int argc, char **argv)
 	    {"encrypt", file_encrypt, encrypt_usage},
 	    {"decrypt", file_decrypt, decrypt_usage},
 	    {"inspect", file_inspect, inspect_usage},
+	    /* the platform's (cmd_filereg.c) */
+	    {"register-input", cli_file_register_input, cli_file_register_input_usage},
+	    {"register-output", cli_file_register_output, cli_file_register_output_usage},
+	    {"register-fusion", cli_file_register_fusion, cli_file_register_fusion_usage},
+	    {"register-from-output", cli_file_register_from_output,
+	     cli_file_register_from_output_usage},
+	    {"upload", cli_file_upload, cli_file_upload_usage},
+	    {"get", cli_file_get, cli_file_get_usage},
+	    {"list", cli_file_list, cli_file_list_usage},
 	    {NULL, NULL, NULL},
 	};
 	return cli_dispatch("file", cmds, argc, argv);
