@@ -168,10 +168,10 @@ static json_t *request_object(struct rpc_request *req, const struct route_def *r
 		if (from) {
 			errno = 0;
 			n = strtoll(from, &end, 10);
-			if (errno || *end || n < 1 || from[0] < '0' || from[0] > '9') {
+			if (errno || *end || n < 0 || from[0] < '0' || from[0] > '9') {
 				json_decref(in);
 				rpc_reply_error(req, 400, "invalid_request",
-				                "from wants a record number (1 or more)");
+				                "from wants a record number (0 or 1: the first)");
 				return NULL;
 			}
 			if (json_object_set_new(in, "from", json_integer(n)))

@@ -220,9 +220,9 @@ int op_audit_query(struct platform *p, const struct plat_caller *who, const json
 	if ((rc = admin_only(who, err)) || (rc = plat_only_keys(in, keys, err)) ||
 	    (rc = plat_opt_str(in, "user", PLAT_USER_MAX, &user, err)))
 		return rc;
-	rc = cu_json_get_int(in, "from", 1, INT64_MAX, &from);
+	rc = cu_json_get_int(in, "from", 0, INT64_MAX, &from);
 	if (rc && rc != CU_ENOTFOUND)
-		return plat_fail(err, CU_EINVAL, "\"from\" is not a record number (1 or more)");
+		return plat_fail(err, CU_EINVAL, "\"from\" is not a record number (0 or more)");
 	if (!(q.list = json_array()))
 		return CU_ENOMEM;
 	if ((rc = audit_query(p->st, (uint64_t)from, user, add_record, &q))) {
