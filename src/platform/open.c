@@ -61,6 +61,8 @@ int plat_open(struct st_store *st, const struct plat_options *o, struct platform
 	if (!(p = calloc(1, sizeof(*p))))
 		return CU_ENOMEM;
 	p->st = st;
+	pthread_mutex_init(&p->tok_mu, NULL);
+	p->tok_cache = calloc(PLAT_TOKEN_CACHE, sizeof(*p->tok_cache));
 	p->token_lifetime =
 	    o && o->token_lifetime ? o->token_lifetime : PLAT_TOKEN_LIFETIME_DEFAULT;
 	p->now = o && o->now ? o->now : cu_time_now;
@@ -86,6 +88,9 @@ void plat_close(struct platform *p)
 	if (!p)
 		return;
 	EVP_PKEY_free(p->tok_key);
+	if (p->tok_cache)
+		cu_free_secret(p->tok_cache, PLAT_TOKEN_CACHE * sizeof(*p->tok_cache));
+	pthread_mutex_destroy(&p->tok_mu);
 	free(p);
 }
 

@@ -50,9 +50,11 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "platform/platform.h"
+#include "platform/token.h"
 
 #define PLAT_T_USERS    "users"
 #define PLAT_T_FUNCS    "functions"
@@ -69,9 +71,25 @@
 #define PLAT_PAYLOAD_MAX  (8u * 1024 * 1024)
 #define PLAT_PASSWORD_GEN 24 /* characters of a generated password */
 
+/*
+ * Tokens whose signature verified, by SHA-256 of the token: a request with
+ * a token seen before costs a hash instead of an Ed25519 verification
+ * (about 76 us here). Expiry and the user's record are checked every time.
+ * Direct-mapped; a collision just evicts.
+ */
+#define PLAT_TOKEN_CACHE 256
+
+struct plat_tok_entry {
+	uint8_t hash[32];
+	int used;
+	struct tok_claims c;
+};
+
 struct platform {
 	struct st_store *st;
-	EVP_PKEY *tok_key; /* Ed25519 */
+	EVP_PKEY *tok_key;                /* Ed25519 */
+	struct plat_tok_entry *tok_cache; /* NULL: no cache */
+	pthread_mutex_t tok_mu;
 	int64_t token_lifetime;
 	int64_t (*now)(void);
 	plat_notify_fn on_staged, on_done;

@@ -347,13 +347,57 @@ static void test_flow_restart_audit(void **state)
 	st_tmp_remove(&f.tmp);
 }
 
+/*
+ * The cache of verified tokens skips the signature only: an expired token,
+ * or one of a user whose password changed, is refused also when cached; a
+ * token that differs in one byte is verified (and refused) in full.
+ */
+static void test_token_cache(void **state)
+{
+	struct fx f = {0};
+	struct plat_caller admin, who;
+	struct plat_error err;
+	char tok[1024];
+	json_t *out;
+	int64_t t0 = clock_now;
+
+	(void)state;
+	st_tmp_make(&f.tmp);
+	fx_open(&f, "admin-password-1", NULL);
+	admin = login(&f, "admin", "admin-password-1");
+	json_decref(call(&f, "user.register", &admin, 0,
+	                 json_pack("{s:s,s:s,s:s}", "user", "ann", "role", "data-owner", "password",
+	                           "password-of-ann")));
+	out = call(&f, "user.login", NULL, 0,
+	           json_pack("{s:s,s:s}", "user", "ann", "password", "password-of-ann"));
+	snprintf(tok, sizeof(tok), "%s", sget(out, "token"));
+	json_decref(out);
+	for (int i = 0; i < 3; i++) /* the first verifies, the others hit */
+		assert_int_equal(plat_authenticate(f.p, tok, &who, &err), 0);
+	tok[strlen(tok) - 2] ^= 1; /* the signature: not the cached token */
+	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), CU_EAUTH);
+	tok[strlen(tok) - 2] ^= 1;
+	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), 0);
+	clock_now = t0 + PLAT_TOKEN_LIFETIME_DEFAULT; /* expired: exp <= now */
+	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), CU_EAUTH);
+	assert_non_null(strstr(err.message, "expired"));
+	clock_now = t0;
+	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), 0);
+	json_decref(call(&f, "user.password", &who, 0,
+	                 json_pack("{s:s,s:s,s:s}", "id", "ann", "old", "password-of-ann", "new",
+	                           "another-password-of-ann")));
+	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), CU_EAUTH);
+	assert_non_null(strstr(err.message, "no longer valid"));
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_open_admin),
-	    cmocka_unit_test(test_errors_map),
-	    cmocka_unit_test(test_op_table),
-	    cmocka_unit_test(test_flow_restart_audit),
+	    cmocka_unit_test(test_open_admin),  cmocka_unit_test(test_errors_map),
+	    cmocka_unit_test(test_op_table),    cmocka_unit_test(test_flow_restart_audit),
+	    cmocka_unit_test(test_token_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
