@@ -34,27 +34,17 @@ struct tfx {
 	struct plat_caller admin, fo1, do1, do2, mgr;
 };
 
-static void add_user(struct plat_fx *f, const char *id, const char *role, const char *org)
-{
-	json_t *u =
-	    json_pack("{s:s, s:s, s:s?, s:i}", "id", id, "role", role, "org", org, "gen", 0);
-
-	assert_non_null(u);
-	assert_int_equal(plat_put(&f->p, PLAT_T_USERS, id, u), 0);
-	json_decref(u);
-}
-
 static int setup(void **state)
 {
 	struct tfx *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
 	plat_fx_open(&t->f);
-	add_user(&t->f, "admin", "platform-admin", NULL);
-	add_user(&t->f, "fo1", "function-owner", NULL);
-	add_user(&t->f, "do1", "data-owner", NULL);
-	add_user(&t->f, "do2", "data-owner", NULL);
-	add_user(&t->f, "mgr", "data-owner-manager", "acme");
+	plat_fx_put_user(&t->f, "admin", "platform-admin", NULL);
+	plat_fx_put_user(&t->f, "fo1", "function-owner", NULL);
+	plat_fx_put_user(&t->f, "do1", "data-owner", NULL);
+	plat_fx_put_user(&t->f, "do2", "data-owner", NULL);
+	plat_fx_put_user(&t->f, "mgr", "data-owner-manager", "acme");
 	t->admin = plat_fx_caller("admin", PLAT_ROLE_ADMIN, NULL);
 	t->fo1 = plat_fx_caller("fo1", PLAT_ROLE_FUNCTION_OWNER, NULL);
 	t->do1 = plat_fx_caller("do1", PLAT_ROLE_DATA_OWNER, NULL);
@@ -505,7 +495,7 @@ static const struct bad bad_input[] = {
     {"{" U ",\"crypto\":{\"schema\":\"custos\",\"key\":32}," DIG "}", CU_EFORMAT},
     {"{" U ",\"crypto\":{\"schema\":\"custos\",\"key\":\"not base64!\"}," DIG "}", CU_EFORMAT},
     {"{" U ",\"crypto\":{\"schema\":\"custos\",\"key\":"
-           "\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY\"}," DIG "}",
+     "\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY\"}," DIG "}",
      CU_EFORMAT},
     {"{" U ",\"crypto\":{\"schema\":\"custos\",\"key\":\"" KEY16 "\"}," DIG "}", CU_EINVAL},
     {"{" U ",\"crypto\":{\"schema\":\"aes-gcm-128\",\"key\":\"" KEY32 "\",\"iv\":\"" IV "\"}," DIG

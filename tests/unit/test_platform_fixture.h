@@ -76,6 +76,23 @@ static inline struct plat_caller plat_fx_caller(const char *user, enum plat_role
 }
 
 /*
+ * A user record put straight into the store (the format of users.c, with
+ * a password hash nothing matches): for tests of the parts that only need
+ * users to exist. org may be NULL.
+ */
+static inline void plat_fx_put_user(struct plat_fx *f, const char *id, const char *role,
+                                    const char *org)
+{
+	json_t *u = json_pack("{s:s, s:s, s:s?, s:s, s:i, s:i, s:i, s:s}", "id", id, "role", role,
+	                      "org", org, "password", "$argon2id$x", "gen", 0, "created", 1,
+	                      "updated", 1, "created_by", "admin");
+
+	assert_non_null(u);
+	assert_int_equal(plat_put(&f->p, PLAT_T_USERS, id, u), 0);
+	json_decref(u);
+}
+
+/*
  * Run op with the request given as jansson pack format and arguments
  * (json_pack); assert it returns want; hand out the response (or NULL when
  * out is NULL: it is freed).

@@ -79,14 +79,6 @@ static void put(struct plat_fx *f, const char *table, const char *key, json_t *r
 	json_decref(rec);
 }
 
-static void put_user(struct plat_fx *f, const char *id, const char *role)
-{
-	put(f, PLAT_T_USERS, id,
-	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "id", id, "role", role, "org", "",
-	              "password", "$argon2id$x", "gen", 0, "created", 1, "updated", 1, "created_by",
-	              "admin"));
-}
-
 /* The echo function: message (required), mode (fixed default); inputs a, b and
    the optional extra; output out. Owned by fo, allowlisted for some. */
 static void put_function(struct plat_fx *f, const char *id, int quota)
@@ -181,13 +173,13 @@ static int setup(void **state)
 	frank = plat_fx_caller("frank", PLAT_ROLE_DATA_OWNER, NULL);
 	fo = plat_fx_caller("fo", PLAT_ROLE_FUNCTION_OWNER, NULL);
 	admin = plat_fx_caller("admin", PLAT_ROLE_ADMIN, NULL);
-	put_user(f, "alice", "data-owner");
-	put_user(f, "bob", "data-owner");
-	put_user(f, "carol", "data-owner");
-	put_user(f, "erin", "data-owner");
-	put_user(f, "frank", "data-owner");
-	put_user(f, "fo", "function-owner");
-	put_user(f, "admin", "platform-admin");
+	plat_fx_put_user(f, "alice", "data-owner", NULL);
+	plat_fx_put_user(f, "bob", "data-owner", NULL);
+	plat_fx_put_user(f, "carol", "data-owner", NULL);
+	plat_fx_put_user(f, "erin", "data-owner", NULL);
+	plat_fx_put_user(f, "frank", "data-owner", NULL);
+	plat_fx_put_user(f, "fo", "function-owner", NULL);
+	plat_fx_put_user(f, "admin", "platform-admin", NULL);
 	put_function(f, FN, 0);
 	put_file(f, F_A, "input", DIG_A, "alice", NULL);
 	put_file(f, F_A2, "input", DIG_A2, "alice", NULL);
