@@ -183,7 +183,8 @@ int main(int argc, char **argv)
 	rounds = atoi(argv[11]);
 	ntasks = atoi(argv[12]);
 	if (secs <= 0 || rounds < 1 || ntasks < 1)
-		return fprintf(stderr, "bench_platform: SECS, ROUNDS and TASKS must be positive\n"), 2;
+		return fprintf(stderr, "bench_platform: SECS, ROUNDS and TASKS must be positive\n"),
+		       2;
 	if (!(c = custos_client_new()))
 		return 1;
 	if (custos_connect(c, &t))

@@ -76,9 +76,9 @@ int fn_fail(struct fn_ctx *c, int rc, const char *fmt, ...) __attribute__((forma
 typedef int (*fn_entry)(struct fn_ctx *c);
 
 struct fn_builtin {
-	const char *name;   /* "echo", "ordered-set-intersect", ... */
+	const char *name; /* "echo", "ordered-set-intersect", ... */
 	fn_entry run;
-	int idempotent;     /* may be run again after a lost worker */
+	int idempotent; /* may be run again after a lost worker */
 };
 
 /* The builtin of that name, or NULL. */

@@ -25,7 +25,7 @@
 
 #include "efile/efile.h"
 
-#define FA_REASON_MAX 512
+#define FA_REASON_MAX   512
 #define FA_SIZE_DEFAULT (1024ull * 1024 * 1024) /* 1 GiB */
 
 struct fa_crypto {
@@ -36,9 +36,9 @@ struct fa_crypto {
 };
 
 struct fa_options {
-	uint64_t max_size;   /* bytes of a file; 0: FA_SIZE_DEFAULT */
-	long timeout_ms;     /* per transfer; 0: 60 s */
-	int retries;         /* on connection errors and 5xx; 0: 2 */
+	uint64_t max_size; /* bytes of a file; 0: FA_SIZE_DEFAULT */
+	long timeout_ms;   /* per transfer; 0: 60 s */
+	int retries;       /* on connection errors and 5xx; 0: 2 */
 };
 
 /* Raw bytes of url (malloc'd). CU_ELIMIT over max_size; CU_ENOTFOUND; CU_EIO/CU_ENET. */
@@ -46,8 +46,8 @@ int fa_get(const char *url, const struct fa_options *o, uint8_t **out, size_t *l
            size_t whysz) __attribute__((warn_unused_result));
 
 /* Put len bytes at url (file:// written atomically; http(s) PUT). */
-int fa_put(const char *url, const struct fa_options *o, const uint8_t *data, size_t len,
-           char *why, size_t whysz) __attribute__((warn_unused_result));
+int fa_put(const char *url, const struct fa_options *o, const uint8_t *data, size_t len, char *why,
+           size_t whysz) __attribute__((warn_unused_result));
 
 /*
  * Fetch url, check SHA-256(ciphertext) == digest, decrypt with c into
@@ -66,7 +66,7 @@ int fa_get_decrypted(const char *url, const uint8_t digest[32], const struct fa_
  * the ciphertext written.
  */
 int fa_put_encrypted(const char *url, struct fa_crypto *c, const struct fa_options *o,
-                     const uint8_t *plain, size_t len, uint8_t digest[32], char *why,
-                     size_t whysz) __attribute__((warn_unused_result));
+                     const uint8_t *plain, size_t len, uint8_t digest[32], char *why, size_t whysz)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -41,21 +41,21 @@ struct sb_limits {
 };
 
 enum sb_outcome {
-	SB_OK = 0,     /* the function returned 0 */
-	SB_FAILED,     /* the function returned an error (reason is its own) */
-	SB_CRASHED,    /* killed by a signal it caused (SIGSEGV, SIGABRT, ...) */
-	SB_FORBIDDEN,  /* killed by seccomp: a system call outside the allow-list */
-	SB_MEMORY,     /* over the memory limit */
-	SB_CPU,        /* over the CPU limit */
-	SB_TIMEOUT,    /* over the wall-clock limit */
-	SB_OUTPUT,     /* wrote more than the output limit */
-	SB_CANCELED,   /* stopped because *cancel became non-zero */
-	SB_PROTOCOL,   /* the child's messages were malformed */
+	SB_OK = 0,    /* the function returned 0 */
+	SB_FAILED,    /* the function returned an error (reason is its own) */
+	SB_CRASHED,   /* killed by a signal it caused (SIGSEGV, SIGABRT, ...) */
+	SB_FORBIDDEN, /* killed by seccomp: a system call outside the allow-list */
+	SB_MEMORY,    /* over the memory limit */
+	SB_CPU,       /* over the CPU limit */
+	SB_TIMEOUT,   /* over the wall-clock limit */
+	SB_OUTPUT,    /* wrote more than the output limit */
+	SB_CANCELED,  /* stopped because *cancel became non-zero */
+	SB_PROTOCOL,  /* the child's messages were malformed */
 };
 
 struct sb_result {
 	enum sb_outcome outcome;
-	char reason[SB_REASON_MAX];  /* one line for the task's error */
+	char reason[SB_REASON_MAX]; /* one line for the task's error */
 	char result[FN_RESULT_MAX + 1];
 	/* outputs: filled into ctx->outputs (data, len, written) on SB_OK */
 };
