@@ -8,7 +8,9 @@
  * functions.c  functions: register, get, list, update, delete, disable
  * files.c      files: inputs, outputs, fusion outputs, inputs from outputs
  * tasks.c      tasks: create, assign, approve, invoke, get, list, cancel; digest
- * worker.c     the in-process worker and the builtin functions it runs
+ * worker.c     the in-process worker: takes staged tasks, ends them
+ * execute.c    runs a task: inputs fetched and decrypted, the builtin in the
+ *              sandbox, outputs encrypted and put
  *
  * Records are JSON objects sealed in the store, one table per kind, keyed
  * by id (docs/platform.md gives every field):
@@ -39,6 +41,7 @@
  *      "result" (string or null),"error" (string or null),
  *      "output_digests":{name: hex},"created","updated"}
  *   queue "staged": task ids, oldest first
+ *   "fusion-data" key file id: a fusion output's ciphertext (sealed again)
  *   "secrets"    key "token-key": the Ed25519 private key (raw 32 bytes)
  *
  * A record's key never holds a secret; values do (file keys, password
@@ -63,6 +66,7 @@
 #define PLAT_T_TASKS    "tasks"
 #define PLAT_T_SECRETS  "secrets"
 #define PLAT_Q_STAGED   "staged"
+#define PLAT_T_FUSION   "fusion-data" /* key file id: a fusion output's ciphertext */
 
 #define PLAT_NAME_MAX     128  /* function, argument, input and output names */
 #define PLAT_TEXT_MAX     4096 /* descriptions, argument values, results */
@@ -94,6 +98,10 @@ struct platform {
 	int64_t (*now)(void);
 	plat_notify_fn on_staged, on_done;
 	void *notify_arg;
+	/* How the worker runs a task: plat_execute (execute_int.h) when NULL;
+	   tests of the task machinery put a plain in-process runner here. */
+	int (*execute)(struct platform *p, const json_t *task, const json_t *fn, char **result,
+	               json_t **written, struct plat_error *err);
 };
 
 /* Set err's message (printf-style) and return rc. err may be NULL. */

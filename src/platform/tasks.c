@@ -661,8 +661,9 @@ static int view_approvals(const struct plat_task *t, json_t *view)
 static int task_view(const struct plat_task *t, json_t **out)
 {
 	static const char *const copied[] = {
-	    "id",      "creator", "function",       "function_owner", "arguments", "inputs",
-	    "outputs", "result",  "output_digests", "created",        "updated",   "error",
+	    "id",      "creator", "function",   "function_owner", "arguments",
+	    "inputs",  "outputs", "result",     "output_digests", "created",
+	    "updated", "error",   "output_ivs",
 	};
 	json_t *v = json_object();
 	int rc = v ? 0 : CU_ENOMEM;

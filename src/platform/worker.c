@@ -1,8 +1,8 @@
 /*
  * worker.c - the in-process worker: take the oldest staged task, set it
- * running, run its function outside any store transaction, and end it as
- * finished (with the result) or failed (with the reason); and the builtin
- * functions it runs.
+ * running, run its function outside any store transaction (execute.c), and
+ * end it as finished (with the result and its outputs' digests) or failed
+ * (with the reason).
  *
  * Each step that changes the task is one store transaction, so a crash
  * leaves the task staged (still queued) or running; plat_tasks_recover()
@@ -14,53 +14,16 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/json.h"
 #include "common/mem.h"
+#include "platform/execute_int.h"
 #include "platform/platform_int.h"
 #include "platform/tasks_int.h"
 #include "store/store.h"
 
-/* A builtin: the result (malloc'd text) from the task's arguments, or an error with a reason. */
-typedef int (*builtin_fn)(const json_t *arguments, char **result, struct plat_error *err);
-
-struct builtin {
-	const char *name;
-	builtin_fn run;
-};
-
-/* "echo": the result is the "message" argument. */
-static int builtin_echo(const json_t *arguments, char **result, struct plat_error *err)
-{
-	const char *m = json_string_value(json_object_get(arguments, "message"));
-
-	if (!m)
-		return plat_fail(err, CU_EINVAL, "echo needs a \"message\" argument");
-	*result = cu_strdup(m);
-	return *result ? 0 : plat_fail(err, CU_ENOMEM, "out of memory");
-}
-
-static const struct builtin builtins[] = {
-    {"echo", builtin_echo},
-};
-
 static const char *jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
-}
-
-/* Run t's function: *result (malloc'd), or an error with its reason in err. */
-static int execute(const struct plat_task *t, char **result, struct plat_error *err)
-{
-	const char *ex = jstr(t->fn, "executor"), *name = jstr(t->fn, "builtin");
-
-	*result = NULL;
-	if (ex && !strcmp(ex, "wasm"))
-		return plat_fail(err, CU_EUNSUPPORTED, "the wasm executor is not available yet");
-	if (!ex || strcmp(ex, "builtin"))
-		return plat_fail(err, CU_EUNSUPPORTED, "unknown executor \"%.32s\"", ex ? ex : "");
-	for (size_t i = 0; name && i < sizeof(builtins) / sizeof(builtins[0]); i++)
-		if (!strcmp(name, builtins[i].name))
-			return builtins[i].run(json_object_get(t->rec, "arguments"), result, err);
-	return plat_fail(err, CU_EUNSUPPORTED, "unknown builtin \"%.64s\"", name ? name : "");
 }
 
 /* Why a staged task may not run: its function or what its approvers signed changed. */
@@ -115,10 +78,53 @@ static int take_locked(struct platform *p, struct plat_task *t)
 	return TAKE_ENDED;
 }
 
-/* End the running task id as finished with result, or failed with error. */
-static int finish(struct platform *p, const char *id, const char *result, const char *error)
+/* Record an output written by task id: its digest (and iv) on the task and on its file. */
+static int record_output(struct platform *p, json_t *task, const char *id, const json_t *w)
+{
+	const char *name = jstr(w, "name"), *fid = jstr(w, "file"), *digest = jstr(w, "digest");
+	const json_t *iv = json_object_get(w, "iv");
+	json_t *file = NULL, *dig = json_object_get(task, "output_digests");
+	int rc;
+
+	if (!json_is_object(dig)) {
+		if (json_object_set_new(task, "output_digests", json_object()))
+			return CU_ENOMEM;
+		dig = json_object_get(task, "output_digests");
+	}
+	if (json_object_set_new((json_t *)(uintptr_t)dig, name, json_string(digest)))
+		return CU_ENOMEM;
+	if (iv) {
+		json_t *ivs = json_object_get(task, "output_ivs");
+
+		if (!json_is_object(ivs) && json_object_set_new(task, "output_ivs", json_object()))
+			return CU_ENOMEM;
+		if (json_object_set(json_object_get(task, "output_ivs"), name,
+		                    (json_t *)(uintptr_t)iv))
+			return CU_ENOMEM;
+	}
+	if ((rc = plat_file_get(p, fid, &file, NULL)))
+		return rc;
+	rc = cu_json_set_str(file, "digest", digest);
+	rc = rc ? rc : cu_json_set_str(file, "task", id);
+	rc = rc ? rc : cu_json_set_int(file, "updated", p->now());
+	if (!rc && iv &&
+	    json_object_set(json_object_get(file, "crypto"), "iv", (json_t *)(uintptr_t)iv))
+		rc = CU_ENOMEM;
+	rc = rc ? rc : plat_put(p, PLAT_T_FILES, fid, file);
+	plat_file_release(file);
+	return rc;
+}
+
+/*
+ * End the running task id as finished with result and the outputs written,
+ * or failed with error.
+ */
+static int finish(struct platform *p, const char *id, const char *result, const json_t *written,
+                  const char *error)
 {
 	struct plat_task t;
+	const json_t *w;
+	size_t i;
 	int rc;
 
 	if ((rc = st_begin(p->st)))
@@ -128,6 +134,7 @@ static int finish(struct platform *p, const char *id, const char *result, const 
 		rc = CU_ESTATE;
 	if (rc == 0)
 		rc = set_text(t.rec, result ? "result" : "error", result ? result : error);
+	json_array_foreach(written, i, w) if (rc == 0) rc = record_output(p, t.rec, id, w);
 	if (rc == 0)
 		rc = plat_task_save(p, &t, result ? "finished" : "failed");
 	rc = plat_task_tx_end(p, rc, NULL);
@@ -142,18 +149,20 @@ static int run_task(struct platform *p, const struct plat_task *t)
 {
 	struct plat_error err = {{0}};
 	char id[PLAT_ID_MAX + 1], *result = NULL;
+	json_t *written = NULL;
 	size_t n = 0;
 	int rc;
 
 	snprintf(id, sizeof(id), "%s", jstr(t->rec, "id"));
-	rc = execute(t, &result, &err);
+	rc = (p->execute ? p->execute : plat_execute)(p, t->rec, t->fn, &result, &written, &err);
 	if (rc == 0 && (n = strlen(result)) > PLAT_TEXT_MAX)
 		rc =
 		    plat_fail(&err, CU_ELIMIT, "the result is longer than %d bytes", PLAT_TEXT_MAX);
 	if (rc && !err.message[0])
 		plat_fail(&err, rc, "the function failed: %s", cu_strerror(rc));
-	rc = finish(p, id, rc ? NULL : result, err.message);
+	rc = finish(p, id, rc ? NULL : result, rc ? NULL : written, err.message);
 	cu_free_secret(result, n); /* the result is the data owners' */
+	json_decref(written);
 	return rc;
 }
 

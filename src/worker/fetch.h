@@ -36,9 +36,9 @@ struct fa_crypto {
 };
 
 struct fa_options {
-	uint64_t max_size; /* bytes of a file; 0: FA_SIZE_DEFAULT */
+	uint64_t max_size; /* bytes of a file, got or put; 0: FA_SIZE_DEFAULT */
 	long timeout_ms;   /* per transfer; 0: 60 s */
-	int retries;       /* on connection errors and 5xx; 0: 2 */
+	int retries;       /* on connection errors and 5xx; 0: 2; < 0: none */
 };
 
 /* Raw bytes of url (malloc'd). CU_ELIMIT over max_size; CU_ENOTFOUND; CU_EIO/CU_ENET. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "functions/functions.h"
 #include "platform/platform_int.h"
 #include "store/store.h"
 #include "test_store_fixture.h"
@@ -23,6 +24,49 @@ static int64_t plat_fx_clock = 1800000000; /* 2027-01-15 */
 static inline int64_t plat_fx_now(void)
 {
 	return plat_fx_clock;
+}
+
+/*
+ * The task runner of these tests: the builtin on the task's arguments, in
+ * this process, without files or sandbox (test_platform_ops and the
+ * integration tests run tasks for real).
+ */
+static inline int plat_fx_execute(struct platform *p, const json_t *task, const json_t *fn,
+                                  char **result, json_t **written, struct plat_error *err)
+{
+	const char *name = json_string_value(json_object_get(fn, "builtin"));
+	const char *ex = json_string_value(json_object_get(fn, "executor"));
+	const struct fn_builtin *b = fn_find(name ? name : "");
+	struct fn_arg args[PLAT_LIST_MAX];
+	struct fn_ctx *c;
+	const char *k;
+	json_t *v;
+	int rc;
+
+	(void)p;
+	*result = NULL;
+	*written = NULL;
+	if (ex && !strcmp(ex, "wasm"))
+		return plat_fail(err, CU_EUNSUPPORTED, "the wasm executor is not available yet");
+	if (!ex || strcmp(ex, "builtin"))
+		return plat_fail(err, CU_EUNSUPPORTED, "unknown executor \"%.32s\"", ex ? ex : "");
+	if (!b) /* the messages of plat_execute */
+		return plat_fail(err, CU_EUNSUPPORTED, "unknown builtin \"%.64s\"",
+		                 name ? name : "");
+	if (!(c = calloc(1, sizeof(*c))))
+		return CU_ENOMEM;
+	c->args = args;
+	json_object_foreach(json_object_get(task, "arguments"), k, v)
+	{
+		if (c->nargs < PLAT_LIST_MAX)
+			args[c->nargs++] = (struct fn_arg){k, json_string_value(v)};
+	}
+	if ((rc = b->run(c)))
+		plat_fail(err, rc, "%s", c->reason);
+	else if (!(*result = strdup(c->result)) || !(*written = json_array()))
+		rc = CU_ENOMEM;
+	free(c);
+	return rc;
 }
 
 struct plat_fx {
@@ -42,6 +86,7 @@ static inline void plat_fx_open(struct plat_fx *f)
 	f->p.st = f->st;
 	f->p.now = plat_fx_now;
 	f->p.token_lifetime = 3600;
+	f->p.execute = plat_fx_execute;
 	f->p.tok_key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, tok, sizeof(tok));
 	assert_non_null(f->p.tok_key);
 }

@@ -16,7 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "common/err.h"
+#include "common/file.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "crypto/hash.h"
+#include "efile/efile.h"
 #include "platform/platform.h"
 #include "platform/platform_int.h"
 #include "store/store.h"
@@ -111,6 +117,27 @@ static struct plat_caller login(struct fx *f, const char *user, const char *pw)
 	assert_string_equal(who.user, user);
 	json_decref(out);
 	return who;
+}
+
+/*
+ * An input as its owner makes it: plaintext encrypted under key (32 bytes,
+ * Custos format) and put at a data: URL; url and digest (hex) out.
+ */
+static void make_input(const char *plain, const uint8_t key[32], char *url, size_t urlsz,
+                       char digest[65])
+{
+	uint8_t *ct = NULL, md[32];
+	size_t n = 0;
+
+	assert_int_equal(ef_encrypt_buf(EF_FORMAT_CUSTOS, key, 32, NULL, (const uint8_t *)plain,
+	                                strlen(plain), &ct, &n),
+	                 0);
+	assert_int_equal(cr_sha256(ct, n, md), 0);
+	assert_int_equal(cu_hex_encode(md, 32, digest, 65), 0);
+	strcpy(url, "data:;base64,");
+	assert_int_equal(cu_b64_encode(ct, n, url + strlen(url), urlsz - strlen(url), CU_B64_STD),
+	                 0);
+	free(ct);
 }
 
 static void test_open_admin(void **state)
@@ -221,7 +248,7 @@ static void test_flow_restart_audit(void **state)
 	struct fx f = {0};
 	struct plat_caller admin, fo, alice, bob, eve;
 	char task[PLAT_ID_MAX + 1], fn[PLAT_ID_MAX + 1], fa[PLAT_ID_MAX + 1], fb[PLAT_ID_MAX + 1];
-	char tok_alice[1024], status[32];
+	char tok_alice[1024], status[32], url[512], digest_a[65], digest_b[65];
 	struct plat_error err;
 	json_t *out;
 	int terminal = 0;
@@ -254,18 +281,20 @@ static void test_flow_restart_audit(void **state)
 	                   "inputs", "name", "a", "name", "b", "allow", "alice", "bob"));
 	snprintf(fn, sizeof(fn), "%s", sget(out, "id"));
 	json_decref(out);
-	out = call(&f, "file.register_input", &alice, 0,
-	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", "file:///a", "crypto", "schema",
-	                     "custos", "key",
-	                     "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "digest",
-	                     "0000000000000000000000000000000000000000000000000000000000000001"));
+	make_input("alpha\n", (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", url, sizeof(url),
+	           digest_a);
+	out =
+	    call(&f, "file.register_input", &alice, 0,
+	         json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos", "key",
+	                   "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "digest", digest_a));
 	snprintf(fa, sizeof(fa), "%s", sget(out, "id"));
 	json_decref(out);
-	out = call(&f, "file.register_input", &bob, 0,
-	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", "file:///b", "crypto", "schema",
-	                     "custos", "key",
-	                     "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "digest",
-	                     "0000000000000000000000000000000000000000000000000000000000000002"));
+	make_input("beta\n", (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", url, sizeof(url),
+	           digest_b);
+	out =
+	    call(&f, "file.register_input", &bob, 0,
+	         json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos", "key",
+	                   "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "digest", digest_b));
 	snprintf(fb, sizeof(fb), "%s", sget(out, "id"));
 	json_decref(out);
 
@@ -392,12 +421,177 @@ static void test_token_cache(void **state)
 	st_tmp_remove(&f.tmp);
 }
 
+/* Register function, inputs, outputs and a task of ordered-set-intersect; approve; invoke. */
+struct psi {
+	struct fx *f;
+	struct plat_caller fo, alice, bob;
+	char fn[PLAT_ID_MAX + 1], in1[PLAT_ID_MAX + 1], in2[PLAT_ID_MAX + 1];
+	char task[PLAT_ID_MAX + 1];
+	char u1[160], u2[160];
+};
+
+static const char key_a64[] = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="; /* 32 x 'A' */
+static const char key_b64[] = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="; /* 32 x 'B' */
+
+static void id_of(json_t *out, char *id)
+{
+	snprintf(id, PLAT_ID_MAX + 1, "%s", sget(out, "id"));
+	json_decref(out);
+}
+
+static void psi_task(struct psi *s)
+{
+	char o1[PLAT_ID_MAX + 1], o2[PLAT_ID_MAX + 1];
+	json_t *out;
+
+	id_of(call(s->f, "file.register_output", &s->alice, 0,
+	           json_pack("{s:s,s:{s:s,s:s}}", "url", s->u1, "crypto", "schema", "custos", "key",
+	                     key_a64)),
+	      o1);
+	id_of(call(s->f, "file.register_output", &s->bob, 0,
+	           json_pack("{s:s,s:{s:s,s:s}}", "url", s->u2, "crypto", "schema", "custos", "key",
+	                     key_b64)),
+	      o2);
+	id_of(call(s->f, "task.create", &s->alice, 0,
+	           json_pack("{s:s,s:{s:[s],s:[s]},s:{s:[s],s:[s]}}", "function", s->fn, "inputs",
+	                     "input_data1", "alice", "input_data2", "bob", "outputs",
+	                     "output_result1", "alice", "output_result2", "bob")),
+	      s->task);
+	json_decref(call(s->f, "task.assign", &s->alice, 0,
+	                 json_pack("{s:s,s:{s:s},s:{s:s}}", "id", s->task, "inputs", "input_data1",
+	                           s->in1, "outputs", "output_result1", o1)));
+	json_decref(call(s->f, "task.assign", &s->bob, 0,
+	                 json_pack("{s:s,s:{s:s},s:{s:s}}", "id", s->task, "inputs", "input_data2",
+	                           s->in2, "outputs", "output_result2", o2)));
+	for (int i = 0; i < 2; i++) {
+		const struct plat_caller *who = i ? &s->bob : &s->alice;
+
+		out = call(s->f, "task.get", who, 0, json_pack("{s:s}", "id", s->task));
+		json_decref(
+		    call(s->f, "task.approve", who, 0,
+		         json_pack("{s:s,s:s}", "id", s->task, "digest", sget(out, "digest"))));
+		json_decref(out);
+	}
+	json_decref(call(s->f, "task.invoke", &s->alice, 0, json_pack("{s:s}", "id", s->task)));
+	assert_int_equal(plat_worker_run_one(s->f->p), 0);
+}
+
+/* The output file at path: its digest matches want, it decrypts under key to plain only. */
+static void check_output(const char *path, const uint8_t *key, const uint8_t *other,
+                         const char *plain, const char *want_digest)
+{
+	uint8_t *ct = NULL, *pt = NULL, md[32];
+	char hex[65];
+	size_t n = 0, m = 0;
+
+	assert_int_equal(cu_file_read(path, 1 << 20, &ct, &n), 0);
+	assert_int_equal(cr_sha256(ct, n, md), 0);
+	assert_int_equal(cu_hex_encode(md, 32, hex, sizeof(hex)), 0);
+	assert_string_equal(hex, want_digest);
+	assert_int_not_equal(
+	    ef_decrypt_buf(EF_FORMAT_CUSTOS, other, 32, NULL, ct, n, 1 << 20, &pt, &m), 0);
+	assert_int_equal(ef_decrypt_buf(EF_FORMAT_CUSTOS, key, 32, NULL, ct, n, 1 << 20, &pt, &m),
+	                 0);
+	assert_int_equal(m, strlen(plain));
+	assert_memory_equal(pt, plain, m);
+	free(ct);
+	cu_free_secret(pt, m);
+}
+
+/*
+ * A task run for real: two owners' encrypted inputs fetched from data:
+ * URLs, checked and decrypted; ordered-set-intersect in the sandbox; each
+ * output encrypted under its owner's key and written to a file; the
+ * digests recorded on the task and the files. Then an input swapped on the
+ * host: the task fails naming the digest, and nothing is written.
+ */
+static void test_real_execution(void **state)
+{
+	struct fx f = {0};
+	struct psi s;
+	struct plat_caller admin;
+	char url[1024], dig[65], path1[128], path2[128];
+	json_t *out, *rec = NULL;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.f = &f;
+	st_tmp_make(&f.tmp);
+	snprintf(path1, sizeof(path1), "%s/out1.enc", f.tmp.dir);
+	snprintf(path2, sizeof(path2), "%s/out2.enc", f.tmp.dir);
+	snprintf(s.u1, sizeof(s.u1), "file://%s", path1);
+	snprintf(s.u2, sizeof(s.u2), "file://%s", path2);
+	fx_open(&f, "admin-password-1", NULL);
+	admin = login(&f, "admin", "admin-password-1");
+	for (int i = 0; i < 3; i++) {
+		static const char *const u[] = {"fo", "alice", "bob"};
+		json_decref(call(&f, "user.register", &admin, 0,
+		                 json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
+		                           i ? "data-owner" : "function-owner", "password",
+		                           "password-of-user")));
+	}
+	s.fo = login(&f, "fo", "password-of-user");
+	s.alice = login(&f, "alice", "password-of-user");
+	s.bob = login(&f, "bob", "password-of-user");
+	id_of(call(&f, "function.register", &s.fo, 0,
+	           json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s}],s:[{s:s},{s:s}],s:b}", "name", "psi",
+	                     "executor", "builtin", "builtin", "ordered-set-intersect", "inputs",
+	                     "name", "input_data1", "name", "input_data2", "outputs", "name",
+	                     "output_result1", "name", "output_result2", "public", 1)),
+	      s.fn);
+	make_input("apple\nbanana\ncherry\n", (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	           url, sizeof(url), dig);
+	id_of(call(&f, "file.register_input", &s.alice, 0,
+	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
+	                     "key", key_a64, "digest", dig)),
+	      s.in1);
+	make_input("banana\ncherry\ndate\n", (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+	           url, sizeof(url), dig);
+	id_of(call(&f, "file.register_input", &s.bob, 0,
+	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
+	                     "key", key_b64, "digest", dig)),
+	      s.in2);
+	psi_task(&s);
+	out = call(&f, "task.get", &s.bob, 0, json_pack("{s:s}", "id", s.task));
+	if (strcmp(sget(out, "status"), "finished"))
+		fail_msg("the task is %s: %s", sget(out, "status"),
+		         json_string_value(json_object_get(out, "error")));
+	assert_string_equal(sget(out, "result"), "2 common items");
+	/* Each output decrypts under its owner's key only; its digest is on the task. */
+	check_output(path1, (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	             (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "011",
+	             sget(json_object_get(out, "output_digests"), "output_result1"));
+	check_output(path2, (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+	             (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "110",
+	             sget(json_object_get(out, "output_digests"), "output_result2"));
+	json_decref(out);
+
+	/* Alice's input swapped on the host (same plaintext, other bytes): refused. */
+	make_input("apple\nbanana\ncherry\n", (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	           url, sizeof(url), dig);
+	assert_int_equal(plat_get(f.p, PLAT_T_FILES, s.in1, &rec, NULL), 0);
+	assert_int_equal(cu_json_set_str(rec, "url", url), 0);
+	assert_int_equal(plat_put(f.p, PLAT_T_FILES, s.in1, rec), 0);
+	cu_json_free_secret(rec);
+	unlink(path1);
+	unlink(path2);
+	psi_task(&s);
+	out = call(&f, "task.get", &s.alice, 0, json_pack("{s:s}", "id", s.task));
+	assert_string_equal(sget(out, "status"), "failed");
+	assert_non_null(strstr(sget(out, "error"), "not the one registered"));
+	json_decref(out);
+	assert_int_equal(access(path1, F_OK), -1); /* nothing was written */
+	assert_int_equal(access(path2, F_OK), -1);
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open_admin),  cmocka_unit_test(test_errors_map),
 	    cmocka_unit_test(test_op_table),    cmocka_unit_test(test_flow_restart_audit),
-	    cmocka_unit_test(test_token_cache),
+	    cmocka_unit_test(test_token_cache), cmocka_unit_test(test_real_execution),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

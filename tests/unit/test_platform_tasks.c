@@ -907,7 +907,7 @@ static void test_worker_failures(void **state)
 	f->p.notify_arg = &c;
 	assert_int_equal(plat_worker_run_one(&f->p), CU_ENOTFOUND);
 	put_bare_function(f, "builtin", "echo");
-	run_bare(f, "failed", "echo needs a \"message\" argument");
+	run_bare(f, "failed", "echo needs the argument \"message\"");
 	put_bare_function(f, "wasm", NULL);
 	run_bare(f, "failed", "the wasm executor is not available yet");
 	put_bare_function(f, "builtin", "nope");
