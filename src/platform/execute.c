@@ -10,6 +10,7 @@
  * Plaintext never leaves this process but into the sandbox's child; every
  * plaintext and key buffer is wiped when released.
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,10 @@ int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char 
 	if (!(b = fn_find(name ? name : "")))
 		return plat_fail(err, CU_EUNSUPPORTED, "unknown builtin \"%.64s\"",
 		                 name ? name : "");
+	/* OpenSSL reads its configuration file once, on first use: before the
+	   sandbox, whose child may open no file (rsa-sign, password-check). */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1)
+		return plat_fail(err, CU_ECRYPTO, "OpenSSL could not start");
 	if (!(r = calloc(1, sizeof(*r))) || !(w = json_array())) {
 		free(r);
 		return plat_fail(err, CU_ENOMEM, "out of memory");
