@@ -545,11 +545,30 @@ static int run_query(struct room *r, sqlite3_stmt *st, struct fn_output *o)
 	return 0;
 }
 
+/*
+ * The output the query writes: the one named "output", else the first.
+ * Without one named "output", every output receives the result (one copy
+ * for each party, each encrypted for its own owners).
+ */
 static struct fn_output *pick_output(struct fn_ctx *c)
 {
 	struct fn_output *o = fn_output(c, "output");
 
-	return o ? o : c->noutputs == 1 ? &c->outputs[0] : NULL;
+	return o ? o : c->noutputs ? &c->outputs[0] : NULL;
+}
+
+/* The result written to o, copied to every other output. */
+static int copy_result(struct fn_ctx *c, const struct fn_output *o)
+{
+	for (size_t i = 0; i < c->noutputs; i++) {
+		struct fn_output *d = &c->outputs[i];
+
+		if (d != o && fn_output_write(d, o->data, o->len))
+			return fn_fail(c, CU_ELIMIT,
+			               "the result exceeds the size limit of the output \"%s\"",
+			               d->name);
+	}
+	return 0;
 }
 
 int fn_sql(struct fn_ctx *c)
@@ -565,8 +584,7 @@ int fn_sql(struct fn_ctx *c)
 	int rc;
 
 	if (!o) {
-		rc = fn_fail(c, CU_EINVAL,
-		             "sql needs an output named \"output\", or only one output");
+		rc = fn_fail(c, CU_EINVAL, "sql needs an output for its result");
 		goto out;
 	}
 	if ((rc = fn_arg_size(c, "max_steps", SQL_STEPS_DEFAULT, SQL_STEPS_MAX, &steps)))
@@ -583,6 +601,8 @@ int fn_sql(struct fn_ctx *c)
 	if ((rc = prepare_query(&r, &st)))
 		goto out;
 	rc = run_query(&r, st, o);
+	if (!rc && !fn_output(c, "output"))
+		rc = copy_result(c, o);
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(r.db);

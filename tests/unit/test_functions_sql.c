@@ -265,12 +265,27 @@ static void test_outputs(void **state)
 	t_free(&t);
 	/* SQLite's heap limit, a per-process setting, is as it was. */
 	assert_int_equal(sqlite3_hard_heap_limit64(-1), 0);
-	/* Two outputs and none named "output". */
+	/* Two outputs and none named "output": both get the result; one too small fails. */
 	t_init(&t);
 	t_out(&t, "r1", 100);
 	t_out(&t, "r2", 100);
+	t_arg(&t, "query", "SELECT 1 AS one");
+	assert_int_equal(t_run(&t, "sql"), 0);
+	assert_true(t_out_is(&t, "r1", "one\n1\n"));
+	assert_true(t_out_is(&t, "r2", "one\n1\n"));
+	t_free(&t);
+	t_init(&t);
+	t_out(&t, "r1", 100);
+	t_out(&t, "r2", 3);
+	t_arg(&t, "query", "SELECT 1 AS one");
+	assert_int_equal(t_run(&t, "sql"), CU_ELIMIT);
+	assert_string_equal(t.c.reason, "the result exceeds the size limit of the output \"r2\"");
+	t_free(&t);
+	/* No output at all. */
+	t_init(&t);
 	t_arg(&t, "query", "SELECT 1");
 	assert_int_equal(t_run(&t, "sql"), CU_EINVAL);
+	assert_string_equal(t.c.reason, "sql needs an output for its result");
 	t_free(&t);
 	/* A result larger than the output may hold. */
 	t_init(&t);
