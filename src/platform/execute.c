@@ -240,12 +240,14 @@ int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char 
 	}
 	if ((rc = prepare(p, task, r, err)))
 		goto out;
-	if ((rc = sb_run(b->run, &r->ctx, &lim, NULL, &res))) {
+	if ((rc = sb_run(b->run, &r->ctx, &lim, &p->cancel, &res))) {
 		plat_fail(err, rc, "the sandbox could not start: %s", cu_strerror(rc));
 		goto out;
 	}
 	if (res.outcome != SB_OK) {
-		rc = res.outcome == SB_FAILED ? CU_EINVAL : CU_ETRAP;
+		rc = res.outcome == SB_FAILED     ? CU_EINVAL
+		     : res.outcome == SB_CANCELED ? CU_ESTATE
+		                                  : CU_ETRAP;
 		plat_fail(err, rc, "%s", res.reason[0] ? res.reason : sb_outcome_name(res.outcome));
 		goto out;
 	}

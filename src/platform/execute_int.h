@@ -16,7 +16,8 @@
  * success *result is the result text (malloc'd; wipe it) and *written a
  * list of {"name","file","digest"[,"iv"]} for the outputs written. On
  * failure err says why in one line: the function's own reason, the
- * sandbox's verdict, or which input could not be had.
+ * sandbox's verdict, or which input could not be had. p->cancel becoming
+ * non-zero stops the function within about 100 ms (CU_ESTATE).
  */
 int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char **result,
                  json_t **written, struct plat_error *err);

@@ -62,6 +62,7 @@ int plat_open(struct st_store *st, const struct plat_options *o, struct platform
 		return CU_ENOMEM;
 	p->st = st;
 	pthread_mutex_init(&p->tok_mu, NULL);
+	pthread_mutex_init(&p->run_mu, NULL);
 	p->tok_cache = calloc(PLAT_TOKEN_CACHE, sizeof(*p->tok_cache));
 	p->token_lifetime =
 	    o && o->token_lifetime ? o->token_lifetime : PLAT_TOKEN_LIFETIME_DEFAULT;
@@ -91,6 +92,7 @@ void plat_close(struct platform *p)
 	if (p->tok_cache)
 		cu_free_secret(p->tok_cache, PLAT_TOKEN_CACHE * sizeof(*p->tok_cache));
 	pthread_mutex_destroy(&p->tok_mu);
+	pthread_mutex_destroy(&p->run_mu);
 	free(p);
 }
 

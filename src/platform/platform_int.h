@@ -98,6 +98,11 @@ struct platform {
 	int64_t (*now)(void);
 	plat_notify_fn on_staged, on_done;
 	void *notify_arg;
+	/* The task the worker runs now ("" when none), and its cancel flag,
+	   which the sandbox polls: task.cancel sets it for a running task. */
+	pthread_mutex_t run_mu;
+	char running[PLAT_ID_MAX + 1];
+	volatile int cancel;
 	/* How the worker runs a task: plat_execute (execute_int.h) when NULL;
 	   tests of the task machinery put a plain in-process runner here. */
 	int (*execute)(struct platform *p, const json_t *task, const json_t *fn, char **result,

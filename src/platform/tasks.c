@@ -1040,10 +1040,11 @@ static int cancel_locked(struct platform *p, const struct plat_caller *who, cons
 	/* every participant (the creator or an approver) may cancel */
 	if ((rc = load_visible(p, who, in, t, err)))
 		return rc;
-	if (!status_open(t->status) && strcmp(t->status, "staged"))
+	if (!status_open(t->status) && strcmp(t->status, "staged") && strcmp(t->status, "running"))
 		return plat_fail(err, CU_ESTATE, "the task is %s: it can no longer be canceled",
 		                 t->status);
-	/* a staged task stays in the queue: the worker skips it */
+	/* A staged task stays in the queue: the worker skips it. A running one is
+	   stopped after the commit (op_task_cancel); the worker drops its result. */
 	return plat_task_save(p, t, "canceled");
 }
 
@@ -1058,6 +1059,12 @@ int op_task_cancel(struct platform *p, const struct plat_caller *who, const json
 	    (rc = plat_task_tx_begin(p, err)))
 		return rc;
 	rc = plat_task_tx_end(p, cancel_locked(p, who, in, &t, err), err);
+	if (!rc) { /* stop it if the worker runs it now */
+		pthread_mutex_lock(&p->run_mu);
+		if (!strcmp(p->running, jstr(t.rec, "id")))
+			p->cancel = 1;
+		pthread_mutex_unlock(&p->run_mu);
+	}
 	if (!rc && p->on_done)
 		p->on_done(p->notify_arg, jstr(t.rec, "id"));
 	rc = rc ? rc : reply_status(&t, out);

@@ -130,6 +130,12 @@ static int finish(struct platform *p, const char *id, const char *result, const 
 	if ((rc = st_begin(p->st)))
 		return rc;
 	rc = plat_task_load(p, id, &t);
+	if (rc == 0 && !strcmp(t.status, "canceled")) {
+		/* canceled while it ran: it stays canceled, its result is dropped */
+		st_rollback(p->st);
+		plat_task_release(&t);
+		return 0;
+	}
 	if (rc == 0 && strcmp(t.status, "running"))
 		rc = CU_ESTATE;
 	if (rc == 0)
@@ -154,7 +160,14 @@ static int run_task(struct platform *p, const struct plat_task *t)
 	int rc;
 
 	snprintf(id, sizeof(id), "%s", jstr(t->rec, "id"));
+	pthread_mutex_lock(&p->run_mu);
+	snprintf(p->running, sizeof(p->running), "%s", id);
+	p->cancel = 0;
+	pthread_mutex_unlock(&p->run_mu);
 	rc = (p->execute ? p->execute : plat_execute)(p, t->rec, t->fn, &result, &written, &err);
+	pthread_mutex_lock(&p->run_mu);
+	p->running[0] = '\0';
+	pthread_mutex_unlock(&p->run_mu);
 	if (rc == 0 && (n = strlen(result)) > PLAT_TEXT_MAX)
 		rc =
 		    plat_fail(&err, CU_ELIMIT, "the result is longer than %d bytes", PLAT_TEXT_MAX);

@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/encoding.h"
 #include "common/err.h"
@@ -586,12 +589,110 @@ static void test_real_execution(void **state)
 	st_tmp_remove(&f.tmp);
 }
 
+static void *worker_thread(void *arg)
+{
+	struct fx *f = arg;
+	static int rc;
+
+	rc = plat_worker_run_one(f->p);
+	return &rc;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * A running task is stopped by task.cancel within a second: sql with an
+ * endless query runs in the sandbox; the worker returns, the task stays
+ * canceled, its waiters are told.
+ */
+static void test_cancel_running(void **state)
+{
+	struct fx f = {0};
+	struct plat_caller admin, fo, ann;
+	char fn[PLAT_ID_MAX + 1], task[PLAT_ID_MAX + 1], out_id[PLAT_ID_MAX + 1], status[32];
+	char url[160];
+	json_t *out;
+	pthread_t th;
+	void *ret;
+	int terminal = 0;
+	int64_t t0;
+
+	(void)state;
+	st_tmp_make(&f.tmp);
+	fx_open(&f, "admin-password-1", NULL);
+	admin = login(&f, "admin", "admin-password-1");
+	json_decref(call(&f, "user.register", &admin, 0,
+	                 json_pack("{s:s,s:s,s:s}", "user", "fo", "role", "function-owner",
+	                           "password", "password-of-user")));
+	json_decref(call(&f, "user.register", &admin, 0,
+	                 json_pack("{s:s,s:s,s:s}", "user", "ann", "role", "data-owner", "password",
+	                           "password-of-user")));
+	fo = login(&f, "fo", "password-of-user");
+	ann = login(&f, "ann", "password-of-user");
+	id_of(call(&f, "function.register", &fo, 0,
+	           json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s,s:s}],s:[{s:s}],s:b}", "name", "forever",
+	                     "executor", "builtin", "builtin", "sql", "arguments", "name", "query",
+	                     "name", "max_steps", "default", "100000000000", "outputs", "name",
+	                     "output", "public", 1)),
+	      fn);
+	/* An output the task never gets to write. */
+	snprintf(url, sizeof(url), "file://%s/never.enc", f.tmp.dir);
+	id_of(call(&f, "file.register_output", &ann, 0,
+	           json_pack("{s:s,s:{s:s,s:s}}", "url", url, "crypto", "schema", "custos", "key",
+	                     key_a64)),
+	      out_id);
+	id_of(call(&f, "task.create", &ann, 0,
+	           json_pack("{s:s,s:{s:s},s:{s:[s]}}", "function", fn, "arguments", "query",
+	                     "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+	                     "SELECT count(*) FROM n",
+	                     "outputs", "output", "ann")),
+	      task);
+	json_decref(call(&f, "task.assign", &ann, 0,
+	                 json_pack("{s:s,s:{s:s}}", "id", task, "outputs", "output", out_id)));
+	out = call(&f, "task.get", &ann, 0, json_pack("{s:s}", "id", task));
+	json_decref(call(&f, "task.approve", &ann, 0,
+	                 json_pack("{s:s,s:s}", "id", task, "digest", sget(out, "digest"))));
+	json_decref(out);
+	json_decref(call(&f, "task.invoke", &ann, 0, json_pack("{s:s}", "id", task)));
+	assert_int_equal(pthread_create(&th, NULL, worker_thread, &f), 0);
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(plat_task_status(f.p, &ann, task, status, &terminal), 0);
+		if (!strcmp(status, "running"))
+			break;
+		usleep(10000);
+	}
+	assert_string_equal(status, "running");
+	usleep(200000);
+	f.done = 0;
+	t0 = now_ms();
+	out = call(&f, "task.cancel", &ann, 0, json_pack("{s:s}", "id", task));
+	assert_string_equal(sget(out, "status"), "canceled");
+	json_decref(out);
+	assert_int_equal(pthread_join(th, &ret), 0);
+	if (now_ms() - t0 > 1000)
+		fail_msg("the running task took %lld ms to stop", (long long)(now_ms() - t0));
+	assert_int_equal(*(int *)ret, 0);
+	assert_int_equal(plat_task_status(f.p, &ann, task, status, &terminal), 0);
+	assert_string_equal(status, "canceled");
+	assert_true(terminal);
+	assert_int_equal(f.done, 1); /* told once, by the cancel */
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_open_admin),  cmocka_unit_test(test_errors_map),
-	    cmocka_unit_test(test_op_table),    cmocka_unit_test(test_flow_restart_audit),
-	    cmocka_unit_test(test_token_cache), cmocka_unit_test(test_real_execution),
+	    cmocka_unit_test(test_open_admin),     cmocka_unit_test(test_errors_map),
+	    cmocka_unit_test(test_op_table),       cmocka_unit_test(test_flow_restart_audit),
+	    cmocka_unit_test(test_token_cache),    cmocka_unit_test(test_real_execution),
+	    cmocka_unit_test(test_cancel_running),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
