@@ -970,22 +970,43 @@ static enum sb_stop run_stream(struct sb_run *r)
 	}
 }
 
-/* After the end of the stream: wait for the exit, still under the limits. */
+/*
+ * After the end of the stream: wait for the exit, still under the limits.
+ * A pidfd (Linux 5.3) becomes readable the moment the child exits; without
+ * one, look again every 5 ms.
+ */
 static enum sb_stop run_wait(struct sb_run *r)
 {
+	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	enum sb_stop stop;
 	pid_t w;
 	int st, wait_ms;
 
 	for (;;) {
 		w = wait4(r->pid, &r->status, WNOHANG, &r->ru);
-		if (w == r->pid)
-			return ST_EOF;
-		if (w < 0 && errno != EINTR)
-			return ST_LOST; /* reaped elsewhere: its pid may be reused, no kill */
-		if ((st = run_expired(r, &wait_ms)) >= 0)
-			return (enum sb_stop)st;
-		(void)poll(NULL, 0, wait_ms < 5 ? wait_ms : 5);
+		if (w == r->pid) {
+			stop = ST_EOF;
+			break;
+		}
+		if (w < 0 && errno != EINTR) {
+			stop = ST_LOST; /* reaped elsewhere: its pid may be reused, no kill */
+			break;
+		}
+		if ((st = run_expired(r, &wait_ms)) >= 0) {
+			stop = (enum sb_stop)st;
+			break;
+		}
+		if (pidfd >= 0) {
+			struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+
+			(void)poll(&pf, 1, wait_ms);
+		} else {
+			(void)poll(NULL, 0, wait_ms < 5 ? wait_ms : 5);
+		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return stop;
 }
 
 static void run_kill(struct sb_run *r)
