@@ -16,52 +16,13 @@
 #
 # Run it from anywhere: examples/sql-clean-room/run.sh (after `make`).
 # CUSTOS_BIN points at the programs (default: build/bin of this checkout).
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${CUSTOS_BIN:-$root/build/bin}
-custos=$bin/custos
-work=$(mktemp -d "${TMPDIR:-/tmp}/custos-cleanroom.XXXXXX")
-pids=()
-trap 'for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work"
-say() { printf '== %s\n' "$*"; }
-id_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
-
-say "The platform operator starts custosd (simulated TEE: INSECURE, for examples only)"
-"$bin/custos-simtee" --state-dir simtee 2>simtee.log &
-pids+=($!)
-for _ in $(seq 100); do [ -S simtee/simtee.sock ] && [ -f simtee/root.pem ] && break; sleep 0.1; done
-printf 'operator-admin-password\n' >admin.pw
-"$bin/custosd" --data-dir platform --listen 127.0.0.1:0 --tee sim --simtee simtee/simtee.sock \
-	--admin-password-file admin.pw 2>custosd.log >custosd.out &
-pids+=($!)
-for _ in $(seq 100); do grep -q "listening on" custosd.log && break; sleep 0.1; done
-url="https://$(sed -n 's/.*listening on \([0-9.:]*\)$/\1/p' custosd.log)"
-
-say "Two auditors sign a manifest naming custosd's measurement"
-"$custos" key generate --algorithm ed25519 -o auditor1 >/dev/null
-"$custos" key generate --algorithm ed25519 -o auditor2 >/dev/null
-"$custos" manifest create --role control:"$bin/custosd" --allow-simulation \
-	--simulation-root simtee/root.pem -o manifest.json >/dev/null
-"$custos" manifest sign --key auditor1 -o sig1.json manifest.json >/dev/null
-"$custos" manifest sign --key auditor2 -o sig2.json manifest.json >/dev/null
-
-# as PARTY ARGS...: run custos with that party's settings and token.
-as() { local who=$1; shift; CUSTOS_HOME="$work/home/$who" "$custos" "$@"; }
-for p in admin cleanroom retailer advertiser; do
-	as $p config set url "$url" >/dev/null
-	as $p config set manifest "$work/manifest.json" >/dev/null
-	as $p config set signatures "$work/sig1.json,$work/sig2.json" >/dev/null
-	as $p config set auditors "$work/auditor1.pub,$work/auditor2.pub" >/dev/null
-	as $p config set threshold 2 >/dev/null
-	as $p config set allow-simulation true >/dev/null
-done
-as admin login --user admin --password-file admin.pw >/dev/null
-for p in cleanroom retailer advertiser; do printf 'password-of-%s\n' $p >$p.pw; done
-as admin user register --user cleanroom --role function-owner --password-file cleanroom.pw >/dev/null
-as admin user register --user retailer --role data-owner --org shop --password-file retailer.pw >/dev/null
-as admin user register --user advertiser --role data-owner --org ads --password-file advertiser.pw >/dev/null
-for p in cleanroom retailer advertiser; do as $p login --user $p --password-file $p.pw >/dev/null; done
+. "$(dirname "$0")/../lib.sh"
+example_begin cleanroom
+start_platform
+setup_parties cleanroom retailer advertiser
+register_user cleanroom function-owner
+register_user retailer data-owner shop
+register_user advertiser data-owner ads
 
 say "The clean-room provider registers the sql builtin for the two parties"
 fn=$(as cleanroom function register --name clean-room --executor builtin --builtin sql \
@@ -71,7 +32,6 @@ fn=$(as cleanroom function register --name clean-room --executor builtin --built
 echo "   $fn"
 
 say "Each party encrypts its table and puts it on the untrusted file host"
-mkdir host
 cat >purchases.csv <<'CSV'
 customer,campaign,amount
 c-ALICE-001,spring,120
@@ -90,13 +50,8 @@ c-ERIN-005,winter
 CSV
 for pair in retailer:purchases advertiser:impressions; do
 	p=${pair%%:*} t=${pair#*:}
-	"$custos" key generate -o $p.key >/dev/null
-	"$custos" file encrypt --key $p.key -i $t.csv -o host/$t.enc >/dev/null
-	digest=$(sha256sum host/$t.enc | cut -c1-64)
-	as $p file register-input --url "file://$work/host/$t.enc" --key $p.key --digest "$digest" \
-		--json | id_of >$p.input
-	as $p file register-output --url "file://$work/host/$p-result.enc" --key $p.key --json |
-		id_of >$p.output
+	upload_input $p $t.csv >$p.input
+	declare_output $p $p-result >$p.output
 done
 
 say "The retailer proposes the query; it is part of what each party approves"
@@ -112,26 +67,13 @@ as advertiser task assign "$task" --input impressions="$(cat advertiser.input)" 
 as advertiser task get "$task" --json | python3 -c 'import json,sys; t=json.load(sys.stdin); print("   the advertiser reviews the query:", t["arguments"]["query"][:60] + "...")'
 as retailer task approve "$task" >/dev/null
 as advertiser task approve "$task" >/dev/null
-as retailer task invoke "$task" >/dev/null
-as retailer task get "$task" --wait 60 --json >task.json
-python3 -c 'import json; t=json.load(open("task.json")); print("   status:", t["status"], "-", t.get("result") or t.get("error"))'
+run_task retailer "$task"
 
 say "Each party downloads its result and decrypts it with its own key"
-for p in retailer advertiser; do
-	"$custos" file decrypt --key $p.key -i host/$p-result.enc -o $p-result.csv >/dev/null
-	echo "   $p:"; sed 's/^/      /' $p-result.csv
-done
 expected=$'campaign,conversions\nspring,2\nsummer,1'
-[ "$(cat retailer-result.csv)" = "$expected" ] && [ "$(cat advertiser-result.csv)" = "$expected" ] ||
-	{ echo "unexpected result" >&2; exit 1; }
-if "$custos" file decrypt --key advertiser.key -i host/retailer-result.enc -o /dev/null 2>/dev/null; then
-	echo "the advertiser's key opened the retailer's copy" >&2; exit 1
-fi
-echo "   (the advertiser's key does not open the retailer's copy)"
+check_result retailer retailer-result "$expected"
+check_result advertiser advertiser-result "$expected"
+check_sealed retailer advertiser retailer-result
 
-say "The file host never held a customer id or an amount in the clear"
-if grep -rqaE 'c-(ALICE|BOB|CAROL|DAVE|ERIN|FRANK)|spring|summer' host; then
-	echo "plaintext on the file host" >&2; exit 1
-fi
-echo "   checked every byte of $(ls host | wc -l) files"
+check_host_clean "a customer id or an amount" 'c-(ALICE|BOB|CAROL|DAVE|ERIN|FRANK)|spring|summer'
 echo "OK"
