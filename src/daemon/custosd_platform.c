@@ -531,6 +531,7 @@ void custosd_platform_stop(struct custosd *d)
 	if (!cp)
 		return;
 	if (cp->worker_started) {
+		plat_worker_stop(cp->p); /* a running task is stopped, and runs again next time */
 		pthread_mutex_lock(&cp->mu);
 		cp->stopping = 1;
 		pthread_cond_signal(&cp->cond);

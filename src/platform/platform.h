@@ -146,6 +146,14 @@ enum plat_role plat_role_from_name(const char *s);
 int plat_worker_run_one(struct platform *p) __attribute__((warn_unused_result));
 
 /*
+ * Stop the worker for a shutdown: the task it runs, if any, is stopped
+ * within about 100 ms and left running in the store, so that the next
+ * plat_open() queues it again; plat_worker_run_one() then returns at once.
+ * Any thread may call it.
+ */
+void plat_worker_stop(struct platform *p);
+
+/*
  * A task's status word for who ("finished", ...), for long polls; CU_ENOTFOUND
  * when who may not see it. terminal is set when the task has ended.
  */

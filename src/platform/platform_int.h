@@ -103,6 +103,7 @@ struct platform {
 	pthread_mutex_t run_mu;
 	char running[PLAT_ID_MAX + 1];
 	volatile int cancel;
+	volatile int stopping; /* plat_worker_stop() */
 	/* How the worker runs a task: plat_execute (execute_int.h) when NULL;
 	   tests of the task machinery put a plain in-process runner here. */
 	int (*execute)(struct platform *p, const json_t *task, const json_t *fn, char **result,

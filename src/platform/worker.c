@@ -168,6 +168,11 @@ static int run_task(struct platform *p, const struct plat_task *t)
 	pthread_mutex_lock(&p->run_mu);
 	p->running[0] = '\0';
 	pthread_mutex_unlock(&p->run_mu);
+	if (p->stopping) { /* left running: the next start queues it again */
+		cu_free_secret(result, result ? strlen(result) : 0);
+		json_decref(written);
+		return 0;
+	}
 	if (rc == 0 && (n = strlen(result)) > PLAT_TEXT_MAX)
 		rc =
 		    plat_fail(&err, CU_ELIMIT, "the result is longer than %d bytes", PLAT_TEXT_MAX);
@@ -179,6 +184,16 @@ static int run_task(struct platform *p, const struct plat_task *t)
 	return rc;
 }
 
+void plat_worker_stop(struct platform *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->run_mu);
+	p->stopping = 1;
+	p->cancel = 1;
+	pthread_mutex_unlock(&p->run_mu);
+}
+
 int plat_worker_run_one(struct platform *p)
 {
 	struct plat_task t;
@@ -188,6 +203,8 @@ int plat_worker_run_one(struct platform *p)
 	if (!p)
 		return CU_EINVAL;
 	for (;;) {
+		if (p->stopping)
+			return CU_ENOTFOUND;
 		memset(&t, 0, sizeof(t));
 		if ((rc = st_begin(p->st)))
 			return rc;

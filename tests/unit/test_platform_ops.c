@@ -611,7 +611,7 @@ static int64_t now_ms(void)
  * endless query runs in the sandbox; the worker returns, the task stays
  * canceled, its waiters are told.
  */
-static void test_cancel_running(void **state)
+static void running_task(int stop)
 {
 	struct fx f = {0};
 	struct plat_caller admin, fo, ann;
@@ -623,7 +623,6 @@ static void test_cancel_running(void **state)
 	int terminal = 0;
 	int64_t t0;
 
-	(void)state;
 	st_tmp_make(&f.tmp);
 	fx_open(&f, "admin-password-1", NULL);
 	admin = login(&f, "admin", "admin-password-1");
@@ -671,19 +670,47 @@ static void test_cancel_running(void **state)
 	usleep(200000);
 	f.done = 0;
 	t0 = now_ms();
-	out = call(&f, "task.cancel", &ann, 0, json_pack("{s:s}", "id", task));
-	assert_string_equal(sget(out, "status"), "canceled");
-	json_decref(out);
+	if (stop) {
+		plat_worker_stop(f.p);
+	} else {
+		out = call(&f, "task.cancel", &ann, 0, json_pack("{s:s}", "id", task));
+		assert_string_equal(sget(out, "status"), "canceled");
+		json_decref(out);
+	}
 	assert_int_equal(pthread_join(th, &ret), 0);
 	if (now_ms() - t0 > 1000)
 		fail_msg("the running task took %lld ms to stop", (long long)(now_ms() - t0));
 	assert_int_equal(*(int *)ret, 0);
 	assert_int_equal(plat_task_status(f.p, &ann, task, status, &terminal), 0);
-	assert_string_equal(status, "canceled");
-	assert_true(terminal);
-	assert_int_equal(f.done, 1); /* told once, by the cancel */
+	if (stop) {
+		/* Left running for the next start, which queues it again. */
+		assert_string_equal(status, "running");
+		assert_int_equal(f.done, 0);
+		assert_int_equal(plat_worker_run_one(f.p), CU_ENOTFOUND);
+		fx_close(&f);
+		fx_open(&f, NULL, NULL);
+		assert_int_equal(plat_task_status(f.p, &ann, task, status, &terminal), 0);
+		assert_string_equal(status, "staged");
+	} else {
+		assert_string_equal(status, "canceled");
+		assert_true(terminal);
+		assert_int_equal(f.done, 1); /* told once, by the cancel */
+	}
 	fx_close(&f);
 	st_tmp_remove(&f.tmp);
+}
+
+static void test_cancel_running(void **state)
+{
+	(void)state;
+	running_task(0);
+}
+
+/* A shutdown stops the running task within a second and leaves it to the next start. */
+static void test_stop_running(void **state)
+{
+	(void)state;
+	running_task(1);
 }
 
 int main(void)
@@ -692,7 +719,7 @@ int main(void)
 	    cmocka_unit_test(test_open_admin),     cmocka_unit_test(test_errors_map),
 	    cmocka_unit_test(test_op_table),       cmocka_unit_test(test_flow_restart_audit),
 	    cmocka_unit_test(test_token_cache),    cmocka_unit_test(test_real_execution),
-	    cmocka_unit_test(test_cancel_running),
+	    cmocka_unit_test(test_cancel_running), cmocka_unit_test(test_stop_running),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
