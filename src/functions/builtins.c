@@ -10,6 +10,7 @@
 /* Every builtin here is deterministic given its inputs: running it again is harmless. */
 static const struct fn_builtin table[] = {
     {"echo", fn_echo, 1},
+    {"online-decrypt", fn_online_decrypt, 1},
     {"ordered-set-intersect", fn_ordered_set_intersect, 1},
     {"ordered-set-join", fn_ordered_set_join, 1},
     {"password-check", fn_password_check, 1},

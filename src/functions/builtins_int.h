@@ -8,6 +8,7 @@
 #include "functions/functions.h"
 
 int fn_echo(struct fn_ctx *c);
+int fn_online_decrypt(struct fn_ctx *c);
 int fn_ordered_set_intersect(struct fn_ctx *c);
 int fn_ordered_set_join(struct fn_ctx *c);
 int fn_password_check(struct fn_ctx *c);

@@ -160,6 +160,7 @@ static void test_table(void **state)
 	size_t n;
 	const struct fn_builtin *all = fn_all(&n);
 	static const char *const names[] = {"echo",
+	                                    "online-decrypt",
 	                                    "ordered-set-intersect",
 	                                    "ordered-set-join",
 	                                    "password-check",
