@@ -88,7 +88,7 @@ int cl_call_text(struct custos_client *c, const char *method, const char *path, 
 	*json = NULL;
 	if (!(rc = cl_call(c, method, path, body, &resp)))
 		rc = cl_dump(c, resp, json);
-	cl_json_wipe_decref(resp);
+	cu_json_free_secret(resp);
 	return rc;
 }
 
@@ -225,27 +225,25 @@ json_t *cl_str_array(struct custos_client *c, const char *const *v, size_t n)
 	return a;
 }
 
-static void wipe_strings(json_t *v, int depth)
+int cl_get_one(struct custos_client *c, const char *collection, const char *what, const char *id,
+               char **json)
 {
-	const char *k;
-	json_t *x;
-	size_t i;
+	char path[CL_PATH_MAX];
+	int rc;
 
-	if (!v || depth > CU_JSON_MAX_DEPTH + 1)
-		return;
-	if (json_is_string(v)) {
-		cu_wipe((void *)(uintptr_t)json_string_value(v), json_string_length(v));
-	} else if (json_is_object(v)) {
-		json_object_foreach(v, k, x) wipe_strings(x, depth + 1);
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) wipe_strings(x, depth + 1);
-	}
+	if (json)
+		*json = NULL;
+	if ((rc = cl_need(c, what, id)) ||
+	    (rc = cl_path(c, path, sizeof(path), collection, id, NULL)))
+		return rc;
+	return cl_call_text(c, "GET", path, NULL, json);
 }
 
-void cl_json_wipe_decref(json_t *v)
+int cl_get_list(struct custos_client *c, const char *path, char **json)
 {
-	/* Only the last reference wipes: others may still read the strings. */
-	if (v && v->refcount == 1)
-		wipe_strings(v, 0);
-	json_decref(v);
+	if (json)
+		*json = NULL;
+	if (!c)
+		return CUSTOS_EINVAL;
+	return cl_call_text(c, "GET", path, NULL, json);
 }

@@ -180,7 +180,7 @@ int custos_login(struct custos_client *c, const char *user, const char *password
 	}
 	rc = custos_set_token(c, token);
 out:
-	cl_json_wipe_decref(req);
-	cl_json_wipe_decref(resp);
+	cu_json_free_secret(req);
+	cu_json_free_secret(resp);
 	return rc;
 }

@@ -77,8 +77,10 @@ int cl_set_str(struct custos_client *c, json_t *o, const char *key, const char *
 int cl_set_new(struct custos_client *c, json_t *o, const char *key, json_t *val);
 json_t *cl_str_array(struct custos_client *c, const char *const *v, size_t n);
 
-/* Overwrite the bytes of every string in v (secrets), then release it. */
-void cl_json_wipe_decref(json_t *v);
+/* GET /v1/COLLECTION/ID (what names the id in errors), or GET path: the reply's text. */
+int cl_get_one(struct custos_client *c, const char *collection, const char *what, const char *id,
+               char **json);
+int cl_get_list(struct custos_client *c, const char *path, char **json);
 
 /* The text of a response (malloc'd) into *out. */
 int cl_dump(struct custos_client *c, const json_t *v, char **out);

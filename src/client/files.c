@@ -5,6 +5,7 @@
 #include "client/client_int.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "efile/efile.h"
 #include "efile/keyfile.h"
@@ -33,7 +34,7 @@ static json_t *crypto_json(struct custos_client *c, const struct custos_crypto *
 	    (k->iv && (cu_hex_encode(k->iv, CUSTOS_IV_LEN, ivhex, sizeof(ivhex)) ||
 	               cl_set_str(c, o, "iv", ivhex)))) {
 		cu_wipe(b64, sizeof(b64));
-		cl_json_wipe_decref(o);
+		cu_json_free_secret(o);
 		return c->err ? NULL : (cl_fail(c, CUSTOS_ENOMEM, "out of memory"), NULL);
 	}
 	cu_wipe(b64, sizeof(b64));
@@ -73,7 +74,7 @@ static int register_file(struct custos_client *c, const char *path, const char *
 	    !(rc = cl_set_new(c, req, "crypto", crypto_json(c, k))) &&
 	    !(rc = digest ? cl_set_str(c, req, "digest", d) : 0))
 		rc = cl_call_id(c, "POST", path, req, id, NULL);
-	cl_json_wipe_decref(req);
+	cu_json_free_secret(req);
 	return rc;
 }
 
@@ -134,24 +135,12 @@ int custos_file_register_from_output(struct custos_client *c, const char *output
 
 int custos_file_get(struct custos_client *c, const char *id, char **json)
 {
-	char path[CL_PATH_MAX];
-	int rc;
-
-	if (json)
-		*json = NULL;
-	if ((rc = cl_need(c, "file id", id)) ||
-	    (rc = cl_path(c, path, sizeof(path), "files", id, NULL)))
-		return rc;
-	return cl_call_text(c, "GET", path, NULL, json);
+	return cl_get_one(c, "files", "file id", id, json);
 }
 
 int custos_file_list(struct custos_client *c, char **json)
 {
-	if (json)
-		*json = NULL;
-	if (!c)
-		return CUSTOS_EINVAL;
-	return cl_call_text(c, "GET", "/v1/files", NULL, json);
+	return cl_get_list(c, "/v1/files", json);
 }
 
 /* Load a key file into k (wiped by the caller). */

@@ -156,24 +156,12 @@ int custos_function_update(struct custos_client *c, const char *id,
 
 int custos_function_get(struct custos_client *c, const char *id, char **json)
 {
-	char path[CL_PATH_MAX];
-	int rc;
-
-	if (json)
-		*json = NULL;
-	if ((rc = cl_need(c, "function id", id)) ||
-	    (rc = cl_path(c, path, sizeof(path), "functions", id, NULL)))
-		return rc;
-	return cl_call_text(c, "GET", path, NULL, json);
+	return cl_get_one(c, "functions", "function id", id, json);
 }
 
 int custos_function_list(struct custos_client *c, char **json)
 {
-	if (json)
-		*json = NULL;
-	if (!c)
-		return CUSTOS_EINVAL;
-	return cl_call_text(c, "GET", "/v1/functions", NULL, json);
+	return cl_get_list(c, "/v1/functions", json);
 }
 
 int custos_function_delete(struct custos_client *c, const char *id)

@@ -189,11 +189,7 @@ int custos_task_wait(struct custos_client *c, const char *id, unsigned timeout_s
 
 int custos_task_list(struct custos_client *c, char **json)
 {
-	if (json)
-		*json = NULL;
-	if (!c)
-		return CUSTOS_EINVAL;
-	return cl_call_text(c, "GET", "/v1/tasks", NULL, json);
+	return cl_get_list(c, "/v1/tasks", json);
 }
 
 /* POST /v1/tasks/ID/ACTION with body (NULL: {}); json gets the reply's text when not NULL. */

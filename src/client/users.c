@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "client/client_int.h"
+#include "common/json.h"
 
 int custos_user_register(struct custos_client *c, const char *user, const char *role,
                          const char *org, const char *password, char id[CUSTOS_ID_MAX])
@@ -18,30 +19,18 @@ int custos_user_register(struct custos_client *c, const char *user, const char *
 	    !(rc = org ? cl_set_str(c, req, "org", org) : 0) &&
 	    !(rc = cl_set_str(c, req, "password", password)))
 		rc = cl_call_id(c, "POST", "/v1/users", req, id, NULL);
-	cl_json_wipe_decref(req);
+	cu_json_free_secret(req);
 	return rc;
 }
 
 int custos_user_get(struct custos_client *c, const char *user, char **json)
 {
-	char path[CL_PATH_MAX];
-	int rc;
-
-	if (json)
-		*json = NULL;
-	if ((rc = cl_need(c, "user", user)) ||
-	    (rc = cl_path(c, path, sizeof(path), "users", user, NULL)))
-		return rc;
-	return cl_call_text(c, "GET", path, NULL, json);
+	return cl_get_one(c, "users", "user", user, json);
 }
 
 int custos_user_list(struct custos_client *c, char **json)
 {
-	if (json)
-		*json = NULL;
-	if (!c)
-		return CUSTOS_EINVAL;
-	return cl_call_text(c, "GET", "/v1/users", NULL, json);
+	return cl_get_list(c, "/v1/users", json);
 }
 
 int custos_user_update(struct custos_client *c, const char *user, const char *role, const char *org)
@@ -81,7 +70,7 @@ int custos_user_password(struct custos_client *c, const char *user, const char *
 	if (!(rc = cl_set_str(c, req, "old", old_password)) &&
 	    !(rc = cl_set_str(c, req, "new", new_password)))
 		rc = cl_call(c, "POST", path, req, NULL);
-	cl_json_wipe_decref(req);
+	cu_json_free_secret(req);
 	return rc;
 }
 
