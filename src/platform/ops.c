@@ -48,6 +48,12 @@ static const struct plat_op ops[] = {
     {"audit.verify", op_audit_verify, 0, 0},
 };
 
+const struct plat_op *plat_ops(size_t *n)
+{
+	*n = sizeof(ops) / sizeof(ops[0]);
+	return ops;
+}
+
 const struct plat_op *plat_op_find(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof(ops) / sizeof(ops[0]); i++)

@@ -121,6 +121,8 @@ struct plat_op {
 
 /* The operation of that name, or NULL. */
 const struct plat_op *plat_op_find(const char *name);
+/* All operations: *n of them. */
+const struct plat_op *plat_ops(size_t *n);
 
 /*
  * Run op for who on in. A state-changing operation is appended to the

@@ -33,36 +33,6 @@
 #define NCALLERS  6
 
 static const uint8_t key[ST_KEY_LEN] = {3};
-static const char *const op_names[] = {"user.login",
-                                       "user.register",
-                                       "user.get",
-                                       "user.list",
-                                       "user.update",
-                                       "user.password",
-                                       "user.reset",
-                                       "user.delete",
-                                       "function.register",
-                                       "function.get",
-                                       "function.list",
-                                       "function.update",
-                                       "function.delete",
-                                       "function.disable",
-                                       "file.register_input",
-                                       "file.register_output",
-                                       "file.register_fusion",
-                                       "file.register_from_output",
-                                       "file.get",
-                                       "file.list",
-                                       "task.create",
-                                       "task.get",
-                                       "task.list",
-                                       "task.assign",
-                                       "task.approve",
-                                       "task.invoke",
-                                       "task.cancel",
-                                       "audit.query",
-                                       "audit.verify"};
-#define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 
 static char template_path[64], work_path[96];
 static char id_fn[PLAT_ID_MAX + 1], id_fa[PLAT_ID_MAX + 1], id_fb[PLAT_ID_MAX + 1];
@@ -253,7 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st_open(work_path, key, &st) || plat_open(st, &o, &p, gen, sizeof(gen)))
 		abort();
 	for (int step = 0; step < MAX_STEPS && size - off >= 4; step++) {
-		const struct plat_op *op = plat_op_find(op_names[data[off] % NOPS]);
+		size_t nops;
+		const struct plat_op *ops = plat_ops(&nops);
+		const struct plat_op *op = &ops[data[off] % nops];
 		const struct plat_caller *who = &callers[data[off + 1] % NCALLERS];
 		size_t n = (size_t)data[off + 2] | (size_t)data[off + 3] << 8;
 		struct plat_error err;

@@ -227,6 +227,12 @@ static void test_op_table(void **state)
 	json_t *in = json_object(), *out = NULL;
 
 	(void)state;
+	size_t nops;
+	const struct plat_op *all = plat_ops(&nops);
+
+	assert_int_equal(nops, sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < nops; i++)
+		assert_ptr_equal(plat_op_find(all[i].name), &all[i]);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct plat_op *o = plat_op_find(names[i]);
 
