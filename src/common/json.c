@@ -145,6 +145,52 @@ int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t n)
 	return rc;
 }
 
+int cu_json_set_b64(json_t *obj, const char *key, const uint8_t *buf, size_t n)
+{
+	size_t sz = cu_b64_encoded_size(n, CU_B64_STD);
+	char *b64;
+	int rc;
+
+	if (!sz || !(b64 = malloc(sz)))
+		return CU_ENOMEM;
+	if (!(rc = cu_b64_encode(buf ? buf : (const uint8_t *)"", n, b64, sz, CU_B64_STD)))
+		rc = cu_json_set_str(obj, key, b64);
+	cu_free_secret(b64, sz);
+	return rc;
+}
+
+int cu_json_get_b64(const json_t *obj, const char *key, size_t max, uint8_t **out, size_t *n)
+{
+	const char *s;
+	size_t len, cap, got = 0;
+	uint8_t *buf;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = cu_json_get_str(obj, key, &s)))
+		return rc;
+	len = strlen(s);
+	if (len / 4 > max / 3 + 1)
+		return CU_ELIMIT;
+	if (!len)
+		return 0;
+	cap = len / 4 * 3 + 3;
+	if (!(buf = malloc(cap)))
+		return CU_ENOMEM;
+	if (cu_b64_decode(s, len, buf, cap, &got, CU_B64_STD)) {
+		cu_free_secret(buf, cap);
+		return CU_EFORMAT;
+	}
+	if (got > max) {
+		cu_free_secret(buf, cap);
+		return CU_ELIMIT;
+	}
+	*out = buf;
+	*n = got;
+	return 0;
+}
+
 int cu_json_only_keys(const json_t *obj, const char *const *allowed, const char *where,
                       char *reason, size_t sz)
 {

@@ -46,6 +46,15 @@ int cu_json_set_bool(json_t *obj, const char *key, int val);
 /* Set obj[key] to the lower-case hex of buf[0..n). */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *buf, size_t n);
 
+/* Set obj[key] to the standard base64 of buf[0..n) (buf may be NULL when n is 0). */
+int cu_json_set_b64(json_t *obj, const char *key, const uint8_t *buf, size_t n);
+/*
+ * A standard-base64 member decoded into *out (malloc'd, the caller's; NULL
+ * when empty) of at most max bytes: CU_ENOTFOUND, CU_EFORMAT (not a string,
+ * not base64), CU_ELIMIT (over max), CU_ENOMEM.
+ */
+int cu_json_get_b64(const json_t *obj, const char *key, size_t max, uint8_t **out, size_t *n);
+
 /*
  * Release v after overwriting every string it holds (arrays and objects
  * walked; parts still referenced elsewhere are left alone): for requests

@@ -1,268 +1,257 @@
 /*
- * execute.c - run one task's function for real: fetch each assigned input
- * from its (untrusted) location, check its digest and decrypt it inside the
- * TEE (src/worker/fetch.h); run the builtin in a sandboxed child
- * (src/worker/sandbox.h); encrypt each output under its owners' key with a
- * fresh nonce and put it at its location, or, for a fusion output, keep the
- * ciphertext sealed in the store. The caller (worker.c) records the result
- * and the outputs' digests when the task ends.
+ * execute.c - the control plane's side of running a task: make the job a
+ * worker runs (src/worker/job.h) from the task, its function and its
+ * files; and take the worker's reply back: check it against the task, keep
+ * fusion outputs sealed in the store, and list what was written for
+ * worker.c to record. plat_execute does all three in this process (the
+ * all-in-one daemon's worker); a remote worker runs the job itself
+ * (workers.c hands it over).
  *
- * Plaintext never leaves this process but into the sandbox's child; every
- * plaintext and key buffer is wiped when released.
+ * A job holds the file keys: it is wiped when freed (cu_json_free_secret).
  */
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "crypto/hash.h"
-#include "functions/functions.h"
 #include "platform/execute_int.h"
 #include "platform/platform_int.h"
 #include "store/store.h"
-#include "worker/fetch.h"
-#include "worker/sandbox.h"
-
-#define SLOTS_MAX PLAT_LIST_MAX
+#include "worker/job.h"
 
 static const char *jstr(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The crypto of a file record into c (key decoded, iv when aes-gcm). */
-static int crypto_of(const json_t *file, struct fa_crypto *c, struct plat_error *err)
+static int is_fusion(const char *url)
 {
-	const json_t *cr = json_object_get(file, "crypto");
-	const char *key = jstr(cr, "key"), *iv = jstr(cr, "iv");
-	size_t n = 0;
+	return url && !strncmp(url, "fusion://", 9);
+}
 
-	memset(c, 0, sizeof(*c));
-	c->format = ef_format_from_name(jstr(cr, "schema"));
-	if (!c->format || !key ||
-	    cu_b64_decode(key, strlen(key), c->key, sizeof(c->key), &n, CU_B64_STD) ||
-	    n != ef_format_key_len(c->format) ||
-	    (c->format != EF_FORMAT_CUSTOS && (!iv || cu_hex_decode_exact(iv, c->iv, 12)))) {
-		cu_wipe(c, sizeof(*c));
-		return plat_fail(err, CU_EFORMAT, "the crypto of file %.80s is unusable",
-		                 jstr(file, "id"));
+/* A slot of the job for the file fid: name, file, url, crypto (and digest for inputs). */
+static int file_slot(struct platform *p, const char *name, const char *fid, int input, json_t *list,
+                     struct plat_error *err)
+{
+	json_t *file = NULL, *s = NULL;
+	uint8_t *ct = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = plat_file_get(p, fid, &file, NULL)))
+		return plat_fail(err, rc, "the %s file %.80s is gone", input ? "input" : "output",
+		                 fid);
+	if (input && !jstr(file, "digest")) {
+		rc = plat_fail(err, CU_ESTATE, "the input file %.80s has no content yet", fid);
+		goto out;
 	}
-	c->key_len = n;
+	if (input && is_fusion(jstr(file, "url"))) {
+		if ((rc = st_get(p->st, PLAT_T_FUSION, fid, &ct, &n, NULL))) {
+			rc = plat_fail(err, rc, "the fusion file %.80s holds nothing", fid);
+			goto out;
+		}
+		if (n > WK_JOB_FUSION_MAX) {
+			rc = plat_fail(err, CU_ELIMIT, "the fusion file %.80s is too large", fid);
+			goto out;
+		}
+	}
+	if (!(s = json_object()) || cu_json_set_str(s, "name", name) ||
+	    cu_json_set_str(s, "file", fid) ||
+	    cu_json_set_str(s, "url", jstr(file, "url") ? jstr(file, "url") : "") ||
+	    json_object_set_new(s, "crypto", json_deep_copy(json_object_get(file, "crypto"))) ||
+	    (input && cu_json_set_str(s, "digest", jstr(file, "digest"))) ||
+	    (ct && cu_json_set_b64(s, "ciphertext", ct, n)) || json_array_append(list, s))
+		rc = plat_fail(err, CU_ENOMEM, "out of memory");
+out:
+	json_decref(s);
+	free(ct);
+	plat_file_release(file);
+	return rc;
+}
+
+/* The job's "function": the builtin's name, or the wasm payload and its limits. */
+static int job_function(struct platform *p, const json_t *fn, json_t **out, struct plat_error *err)
+{
+	const char *ex = jstr(fn, "executor");
+	uint8_t *code = NULL;
+	size_t n = 0;
+	json_t *f;
+	int rc = 0;
+
+	if (!(f = json_pack("{s:s}", "executor", ex ? ex : "")))
+		return plat_fail(err, CU_ENOMEM, "out of memory");
+	if (jstr(fn, "builtin"))
+		rc = cu_json_set_str(f, "builtin", jstr(fn, "builtin"));
+	else if (ex && !strcmp(ex, "wasm")) {
+		if ((rc = st_get(p->st, PLAT_T_PAYLOADS, jstr(fn, "id"), &code, &n, NULL))) {
+			json_decref(f);
+			return plat_fail(err, rc, "the function's module is gone");
+		}
+		rc = cu_json_set_b64(f, "payload", code, n);
+		free(code);
+	}
+	if (rc) {
+		json_decref(f);
+		return plat_fail(err, CU_ENOMEM, "out of memory");
+	}
+	*out = f;
 	return 0;
 }
 
-/* A fusion output's ciphertext is kept sealed in the store, under its file id. */
-static int fusion_get(struct platform *p, const json_t *file, const uint8_t digest[32],
-                      const struct fa_crypto *c, uint8_t **plain, size_t *len,
-                      struct plat_error *err)
+int plat_job_build(struct platform *p, const json_t *task, const json_t *fn, json_t **job,
+                   struct plat_error *err)
 {
-	uint8_t *ct = NULL, md[32];
-	size_t n = 0;
-	int rc;
-
-	if ((rc = st_get(p->st, PLAT_T_FUSION, jstr(file, "id"), &ct, &n, NULL)))
-		return plat_fail(err, rc, "the fusion file %.80s holds nothing", jstr(file, "id"));
-	if ((rc = cr_sha256(ct, n, md)) || !cu_ct_eq(md, digest, 32))
-		rc = plat_fail(err, CU_EAUTH, "the fusion file %.80s is not the one written",
-		               jstr(file, "id"));
-	else if ((rc = ef_decrypt_buf(c->format, c->key, c->key_len, c->iv, ct, n, FA_SIZE_DEFAULT,
-	                              plain, len)))
-		rc = plat_fail(err, CU_EAUTH, "the fusion file %.80s does not decrypt",
-		               jstr(file, "id"));
-	free(ct);
-	return rc;
-}
-
-/* Fetch, check and decrypt the input file of one slot. */
-static int load_input(struct platform *p, const char *fid, uint8_t **plain, size_t *len,
-                      struct plat_error *err)
-{
-	json_t *file = NULL;
-	struct fa_crypto c;
-	uint8_t digest[32];
-	char why[FA_REASON_MAX];
-	const char *url;
-	int rc;
-
-	if ((rc = plat_file_get(p, fid, &file, NULL)))
-		return plat_fail(err, rc, "the input file %.80s is gone", fid);
-	url = jstr(file, "url");
-	if (!jstr(file, "digest") || cu_hex_decode_exact(jstr(file, "digest"), digest, 32))
-		rc = plat_fail(err, CU_ESTATE, "the input file %.80s has no content yet", fid);
-	else if (!(rc = crypto_of(file, &c, err))) {
-		if (url && !strncmp(url, "fusion://", 9))
-			rc = fusion_get(p, file, digest, &c, plain, len, err);
-		else if ((rc = fa_get_decrypted(url, digest, &c, NULL, plain, len, why,
-		                                sizeof(why))))
-			plat_fail(err, rc, "input %.80s: %s", fid, why);
-		cu_wipe(&c, sizeof(c));
-	}
-	plat_file_release(file);
-	return rc;
-}
-
-/* Encrypt and put one output; its digest (and fresh iv) into the outputs list. */
-static int store_output(struct platform *p, const char *name, const char *fid,
-                        const struct fn_output *o, json_t *written, struct plat_error *err)
-{
-	json_t *file = NULL, *w;
-	struct fa_crypto c;
-	uint8_t digest[32], *ct = NULL;
-	char hex[65], ivhex[25], why[FA_REASON_MAX];
-	const char *url;
-	size_t n = 0;
-	int rc;
-
-	if ((rc = plat_file_get(p, fid, &file, NULL)))
-		return plat_fail(err, rc, "the output file %.80s is gone", fid);
-	url = jstr(file, "url");
-	if ((rc = crypto_of(file, &c, err)))
-		goto out;
-	if (url && !strncmp(url, "fusion://", 9)) {
-		if ((rc = ef_encrypt_buf(c.format, c.key, c.key_len, c.iv, o->data, o->len, &ct,
-		                         &n)) ||
-		    (rc = cr_sha256(ct, n, digest)) ||
-		    (rc = st_put(p->st, PLAT_T_FUSION, fid, ct, n)))
-			plat_fail(err, rc, "output %.80s: cannot keep it: %s", name,
-			          cu_strerror(rc));
-		free(ct);
-	} else if ((rc = fa_put_encrypted(url, &c, NULL, o->data, o->len, digest, why,
-	                                  sizeof(why)))) {
-		plat_fail(err, rc, "output %.80s: %s", name, why);
-	}
-	if (!rc) {
-		cu_hex_encode(digest, 32, hex, sizeof(hex));
-		cu_hex_encode(c.iv, 12, ivhex, sizeof(ivhex));
-		w = json_pack("{s:s, s:s, s:s}", "name", name, "file", fid, "digest", hex);
-		if (!w ||
-		    (c.format != EF_FORMAT_CUSTOS &&
-		     json_object_set_new(w, "iv", json_string(ivhex))) ||
-		    json_array_append_new(written, w))
-			rc = plat_fail(err, CU_ENOMEM, "out of memory");
-	}
-	cu_wipe(&c, sizeof(c));
-out:
-	plat_file_release(file);
-	return rc;
-}
-
-struct run {
-	struct fn_arg args[SLOTS_MAX];
-	struct fn_input in[SLOTS_MAX];
-	struct fn_output out[SLOTS_MAX];
-	const char *out_file[SLOTS_MAX];
-	struct fn_ctx ctx;
-};
-
-static void run_free(struct run *r)
-{
-	for (size_t i = 0; i < r->ctx.ninputs; i++)
-		cu_free_secret((void *)(uintptr_t)r->in[i].data, r->in[i].len);
-	for (size_t i = 0; i < r->ctx.noutputs; i++)
-		cu_free_secret(r->out[i].data, r->out[i].cap);
-	cu_wipe(&r->ctx, sizeof(r->ctx));
-}
-
-/* The context of the task's function: its arguments, its inputs decrypted, its outputs. */
-static int prepare(struct platform *p, const json_t *task, struct run *r, struct plat_error *err)
-{
-	const json_t *args = json_object_get(task, "arguments"), *slot, *v;
-	const char *k;
+	json_t *j, *f = NULL, *ins, *outs;
+	const json_t *slot;
 	size_t i;
 	int rc;
 
-	r->ctx.args = r->args;
-	r->ctx.inputs = r->in;
-	r->ctx.outputs = r->out;
-	json_object_foreach((json_t *)(uintptr_t)args, k, v)
-	{
-		if (r->ctx.nargs == SLOTS_MAX || !json_is_string(v))
-			return plat_fail(err, CU_EFORMAT, "the task's arguments are malformed");
-		r->args[r->ctx.nargs++] = (struct fn_arg){k, json_string_value(v)};
+	*job = NULL;
+	if (!(j = json_object()) || !(ins = json_array()) ||
+	    json_object_set_new(j, "inputs", ins) || !(outs = json_array()) ||
+	    json_object_set_new(j, "outputs", outs) ||
+	    cu_json_set_str(j, "task", jstr(task, "id")) ||
+	    json_object_set(j, "arguments", json_object_get(task, "arguments"))) {
+		json_decref(j);
+		return plat_fail(err, CU_ENOMEM, "out of memory");
 	}
+	if ((rc = job_function(p, fn, &f, err)) || (rc = json_object_set_new(j, "function", f)))
+		goto out;
 	json_array_foreach(json_object_get(task, "inputs"), i, slot)
 	{
-		const char *fid = jstr(slot, "file");
-		uint8_t *plain = NULL;
-		size_t len = 0;
-
-		if (!fid)
-			continue;
-		if (r->ctx.ninputs == SLOTS_MAX)
-			return plat_fail(err, CU_ELIMIT, "too many inputs");
-		if ((rc = load_input(p, fid, &plain, &len, err)))
-			return rc;
-		r->in[r->ctx.ninputs++] = (struct fn_input){jstr(slot, "name"), plain, len};
+		if (jstr(slot, "file") &&
+		    (rc = file_slot(p, jstr(slot, "name"), jstr(slot, "file"), 1, ins, err)))
+			goto out;
 	}
 	json_array_foreach(json_object_get(task, "outputs"), i, slot)
 	{
-		if (!jstr(slot, "file"))
-			continue;
-		if (r->ctx.noutputs == SLOTS_MAX)
-			return plat_fail(err, CU_ELIMIT, "too many outputs");
-		r->out_file[r->ctx.noutputs] = jstr(slot, "file");
-		r->out[r->ctx.noutputs++] =
-		    (struct fn_output){.name = jstr(slot, "name"), .max = PLAT_OUTPUT_MAX};
+		if (jstr(slot, "file") &&
+		    (rc = file_slot(p, jstr(slot, "name"), jstr(slot, "file"), 0, outs, err)))
+			goto out;
 	}
+	*job = j;
+	return 0;
+out:
+	cu_json_free_secret(j);
+	return rc ? rc : plat_fail(err, CU_ENOMEM, "out of memory");
+}
+
+/* The task's output slot called name, assigned to file fid, or NULL. */
+static const json_t *output_slot(const json_t *task, const char *name, const char *fid)
+{
+	const json_t *slot;
+	size_t i;
+
+	json_array_foreach(json_object_get(task, "outputs"), i, slot)
+	{
+		if (jstr(slot, "name") && jstr(slot, "file") && !strcmp(jstr(slot, "name"), name) &&
+		    !strcmp(jstr(slot, "file"), fid))
+			return slot;
+	}
+	return NULL;
+}
+
+/* Whether the list written already names output name. */
+static int already(const json_t *written, const char *name)
+{
+	const json_t *w;
+	size_t i;
+
+	json_array_foreach(written, i, w) if (!strcmp(jstr(w, "name"), name)) return 1;
+	return 0;
+}
+
+/* Check one entry of a reply's outputs; keep a fusion ciphertext; its record into written. */
+static int take_output(struct platform *p, const json_t *task, const json_t *o, json_t *written,
+                       struct plat_error *err)
+{
+	const char *name = jstr(o, "name"), *fid = jstr(o, "file"), *iv = jstr(o, "iv");
+	uint8_t digest[32], md[32], ivb[12], *ct = NULL;
+	json_t *file = NULL, *w;
+	size_t n = 0;
+	int rc;
+
+	if (!name || !fid || !output_slot(task, name, fid) || already(written, name) ||
+	    cu_json_get_hex(o, "digest", digest, 32) ||
+	    (iv && cu_hex_decode_exact(iv, ivb, sizeof(ivb))))
+		return plat_fail(err, CU_EFORMAT, "the worker's reply names an output badly");
+	if ((rc = plat_file_get(p, fid, &file, NULL)))
+		return plat_fail(err, rc, "the output file %.80s is gone", fid);
+	if (is_fusion(jstr(file, "url"))) {
+		if ((rc = cu_json_get_b64(o, "ciphertext", WK_JOB_FUSION_MAX, &ct, &n)) ||
+		    (rc = cr_sha256(ct ? ct : (const uint8_t *)"", n, md)) ||
+		    !cu_ct_eq(md, digest, 32))
+			rc = plat_fail(err, CU_EFORMAT,
+			               "the worker's fusion output %.80s is malformed", name);
+		else if ((rc = st_put(p->st, PLAT_T_FUSION, fid, ct ? ct : (const uint8_t *)"", n)))
+			plat_fail(err, rc, "output %.80s: cannot keep it: %s", name,
+			          cu_strerror(rc));
+	} else if (json_object_get(o, "ciphertext")) {
+		rc = plat_fail(err, CU_EFORMAT, "the worker returned the content of output %.80s",
+		               name);
+	}
+	free(ct);
+	plat_file_release(file);
+	if (rc)
+		return rc;
+	w = json_pack("{s:s, s:s, s:s}", "name", name, "file", fid, "digest", jstr(o, "digest"));
+	if (!w || (iv && json_object_set_new(w, "iv", json_string(iv))) ||
+	    json_array_append_new(written, w))
+		return plat_fail(err, CU_ENOMEM, "out of memory");
+	return 0;
+}
+
+int plat_job_complete(struct platform *p, const json_t *task, const json_t *reply, char **result,
+                      json_t **written, struct plat_error *err)
+{
+	const json_t *outs = json_object_get(reply, "outputs"), *o, *slot;
+	json_t *w;
+	size_t i, nslots = 0;
+	int rc;
+
+	*result = NULL;
+	*written = NULL;
+	json_array_foreach(json_object_get(task, "outputs"), i, slot) nslots +=
+	    !!jstr(slot, "file");
+	if (!jstr(reply, "result") || !json_is_array(outs) || json_array_size(outs) != nslots)
+		return plat_fail(err, CU_EFORMAT, "the worker's reply is malformed");
+	if (!(w = json_array()))
+		return plat_fail(err, CU_ENOMEM, "out of memory");
+	json_array_foreach(outs, i, o)
+	{
+		if ((rc = take_output(p, task, o, w, err))) {
+			json_decref(w);
+			return rc;
+		}
+	}
+	if (!(*result = cu_strdup(jstr(reply, "result")))) {
+		json_decref(w);
+		return plat_fail(err, CU_ENOMEM, "out of memory");
+	}
+	*written = w;
 	return 0;
 }
 
 int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char **result,
                  json_t **written, struct plat_error *err)
 {
-	const char *ex = jstr(fn, "executor"), *name = jstr(fn, "builtin");
-	const struct fn_builtin *b;
-	struct sb_limits lim = {.output = PLAT_OUTPUT_MAX};
-	struct sb_result res;
-	struct run *r;
-	json_t *w = NULL;
+	json_t *job = NULL, *reply = NULL;
+	char why[WK_REASON_MAX];
 	int rc;
 
 	*result = NULL;
 	*written = NULL;
-	if (ex && !strcmp(ex, "wasm"))
-		return plat_fail(err, CU_EUNSUPPORTED, "the wasm executor is not available yet");
-	if (!ex || strcmp(ex, "builtin"))
-		return plat_fail(err, CU_EUNSUPPORTED, "unknown executor \"%.32s\"", ex ? ex : "");
-	if (!(b = fn_find(name ? name : "")))
-		return plat_fail(err, CU_EUNSUPPORTED, "unknown builtin \"%.64s\"",
-		                 name ? name : "");
-	/* OpenSSL reads its configuration file once, on first use: before the
-	   sandbox, whose child may open no file (rsa-sign, password-check). */
-	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1)
-		return plat_fail(err, CU_ECRYPTO, "OpenSSL could not start");
-	if (!(r = calloc(1, sizeof(*r))) || !(w = json_array())) {
-		free(r);
-		return plat_fail(err, CU_ENOMEM, "out of memory");
-	}
-	if ((rc = prepare(p, task, r, err)))
-		goto out;
-	if ((rc = sb_run(b->run, &r->ctx, &lim, &p->cancel, &res))) {
-		plat_fail(err, rc, "the sandbox could not start: %s", cu_strerror(rc));
-		goto out;
-	}
-	if (res.outcome != SB_OK) {
-		rc = res.outcome == SB_FAILED     ? CU_EINVAL
-		     : res.outcome == SB_CANCELED ? CU_ESTATE
-		                                  : CU_ETRAP;
-		plat_fail(err, rc, "%s", res.reason[0] ? res.reason : sb_outcome_name(res.outcome));
-		goto out;
-	}
-	for (size_t i = 0; i < r->ctx.noutputs; i++)
-		if ((rc = store_output(p, r->out[i].name, r->out_file[i], &r->out[i], w, err)))
-			goto out;
-	if (!(*result = cu_strdup(res.result)))
-		rc = plat_fail(err, CU_ENOMEM, "out of memory");
-out:
-	run_free(r);
-	free(r);
-	cu_wipe(&res, sizeof(res));
-	if (rc)
-		json_decref(w);
+	if ((rc = plat_job_build(p, task, fn, &job, err)))
+		return rc;
+	if ((rc = wk_job_run(job, &p->cancel, &reply, why, sizeof(why))))
+		plat_fail(err, rc, "%s", why);
 	else
-		*written = w;
+		rc = plat_job_complete(p, task, reply, result, written, err);
+	cu_json_free_secret(job);
+	cu_json_free_secret(reply);
 	return rc;
 }

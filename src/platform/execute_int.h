@@ -8,8 +8,6 @@
 
 #include "platform/platform_int.h"
 
-#define PLAT_OUTPUT_MAX (1024ull * 1024 * 1024) /* bytes of all a task's outputs */
-
 /*
  * Run the function fn (a record) of task (a record) in the sandbox, on its
  * inputs fetched, checked and decrypted; put its outputs encrypted. On
@@ -19,6 +17,24 @@
  * sandbox's verdict, or which input could not be had. p->cancel becoming
  * non-zero stops the function within about 100 ms (CU_ESTATE).
  */
+/*
+ * The job (src/worker/job.h) of task (a record) running fn (a record): its
+ * arguments, its input files with their locations, digests and keys (a
+ * fusion input's ciphertext from the store), its output files. *job is the
+ * caller's: free it with cu_json_free_secret.
+ */
+int plat_job_build(struct platform *p, const json_t *task, const json_t *fn, json_t **job,
+                   struct plat_error *err);
+
+/*
+ * Take a worker's reply to the job of task: every output of the task once,
+ * with its digest (and iv); fusion ciphertexts checked against their digest
+ * and kept in the store. *result (malloc'd; wipe it) and *written as
+ * plat_execute gives them. CU_EFORMAT when the reply does not match the task.
+ */
+int plat_job_complete(struct platform *p, const json_t *task, const json_t *reply, char **result,
+                      json_t **written, struct plat_error *err);
+
 int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char **result,
                  json_t **written, struct plat_error *err);
 

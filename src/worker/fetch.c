@@ -553,12 +553,41 @@ static int digest_mismatch(const char *lurl, const uint8_t got[32], const uint8_
 	                 lurl, g, w);
 }
 
+int fa_open(const char *what, const uint8_t *ct, size_t n, const uint8_t digest[32],
+            const struct fa_crypto *c, uint64_t max, uint8_t **plain, size_t *len, char *why,
+            size_t whysz)
+{
+	uint8_t got[CR_SHA256_LEN];
+	int rc;
+
+	if (why && whysz)
+		why[0] = '\0';
+	if (!plain || !len || !digest || (!ct && n) || !what)
+		return cu_reason(why, whysz, CU_EINVAL, "fa_open: missing argument");
+	*plain = NULL;
+	*len = 0;
+	if ((rc = check_crypto(c, why, whysz)))
+		return rc;
+	if ((rc = cr_sha256(ct ? ct : (const uint8_t *)"", n, got)))
+		return cu_reason(why, whysz, rc, "hashing %s failed", what);
+	/* Before any decryption: a swapped file never reaches the decryptor. */
+	if (!cu_ct_eq(got, digest, CR_SHA256_LEN))
+		return digest_mismatch(what, got, digest, why, whysz);
+	rc = ef_decrypt_buf(c->format, c->key, c->key_len, c->iv, ct, n,
+	                    max ? max : FA_SIZE_DEFAULT, plain, len);
+	if (rc && rc != CU_ENOMEM)
+		rc = cu_reason(why, whysz, CU_EAUTH,
+		               "the file at %s does not decrypt as %s with its registered key (%s)",
+		               what, ef_format_name(c->format), cu_strerror(rc));
+	return rc;
+}
+
 int fa_get_decrypted(const char *url, const uint8_t digest[32], const struct fa_crypto *c,
                      const struct fa_options *o, uint8_t **plain, size_t *len, char *why,
                      size_t whysz)
 {
 	char lurl[FA_LOG_URL_MAX];
-	uint8_t got[CR_SHA256_LEN], *ct = NULL;
+	uint8_t *ct = NULL;
 	struct limits l;
 	size_t n = 0;
 	int rc;
@@ -573,23 +602,38 @@ int fa_get_decrypted(const char *url, const uint8_t digest[32], const struct fa_
 		return rc;
 	limits_of(o, &l);
 	fa_url_for_log(url, lurl, sizeof(lurl));
-	if ((rc = cr_sha256(ct, n, got))) {
-		rc = cu_reason(why, whysz, rc, "hashing %s failed", lurl);
-		goto out;
-	}
-	/* Before any decryption: a swapped file never reaches the decryptor. */
-	if (!cu_ct_eq(got, digest, CR_SHA256_LEN)) {
-		rc = digest_mismatch(lurl, got, digest, why, whysz);
-		goto out;
-	}
-	rc = ef_decrypt_buf(c->format, c->key, c->key_len, c->iv, ct, n, l.max, plain, len);
-	if (rc && rc != CU_ENOMEM)
-		rc = cu_reason(why, whysz, CU_EAUTH,
-		               "the file at %s does not decrypt as %s with its registered key (%s)",
-		               lurl, ef_format_name(c->format), cu_strerror(rc));
-out:
+	rc = fa_open(lurl, ct, n, digest, c, l.max, plain, len, why, whysz);
 	free(ct);
 	return rc;
+}
+
+int fa_seal(struct fa_crypto *c, const uint8_t *plain, size_t len, uint8_t **ct, size_t *n,
+            uint8_t digest[32], char *why, size_t whysz)
+{
+	int rc;
+
+	if (why && whysz)
+		why[0] = '\0';
+	if (!digest || !ct || !n || (!plain && len))
+		return cu_reason(why, whysz, CU_EINVAL, "fa_seal: missing argument");
+	*ct = NULL;
+	*n = 0;
+	memset(digest, 0, CR_SHA256_LEN);
+	if ((rc = check_crypto(c, why, whysz)))
+		return rc;
+	/* Never the caller's IV: a key is never used twice with one IV. */
+	if (is_teaclave(c->format) && cr_random(c->iv, sizeof(c->iv)))
+		return cu_reason(why, whysz, CU_ECRYPTO, "no random IV");
+	if ((rc = ef_encrypt_buf(c->format, c->key, c->key_len, c->iv,
+	                         plain ? plain : (const uint8_t *)"", len, ct, n)))
+		return cu_reason(why, whysz, rc, "encryption failed: %s", cu_strerror(rc));
+	if ((rc = cr_sha256(*ct, *n, digest))) {
+		free(*ct);
+		*ct = NULL;
+		*n = 0;
+		return cu_reason(why, whysz, rc, "hashing the output failed");
+	}
+	return 0;
 }
 
 int fa_put_encrypted(const char *url, struct fa_crypto *c, const struct fa_options *o,
@@ -599,23 +643,12 @@ int fa_put_encrypted(const char *url, struct fa_crypto *c, const struct fa_optio
 	size_t n = 0;
 	int rc;
 
-	if (why && whysz)
-		why[0] = '\0';
-	if (!digest || (!plain && len))
+	if (!digest)
 		return cu_reason(why, whysz, CU_EINVAL, "fa_put_encrypted: missing argument");
 	memset(digest, 0, CR_SHA256_LEN);
-	if ((rc = check_crypto(c, why, whysz)))
+	if ((rc = fa_seal(c, plain, len, &ct, &n, d, why, whysz)))
 		return rc;
-	if (!plain)
-		plain = (const uint8_t *)"";
-	/* Never the caller's IV: a key is never used twice with one IV. */
-	if (is_teaclave(c->format) && cr_random(c->iv, sizeof(c->iv)))
-		return cu_reason(why, whysz, CU_ECRYPTO, "no random IV");
-	if ((rc = ef_encrypt_buf(c->format, c->key, c->key_len, c->iv, plain, len, &ct, &n)))
-		return cu_reason(why, whysz, rc, "encryption failed: %s", cu_strerror(rc));
-	if ((rc = cr_sha256(ct, n, d)))
-		rc = cu_reason(why, whysz, rc, "hashing the output failed");
-	if (!rc && !(rc = fa_put(url, o, ct, n, why, whysz)))
+	if (!(rc = fa_put(url, o, ct, n, why, whysz)))
 		memcpy(digest, d, sizeof(d));
 	free(ct);
 	return rc;

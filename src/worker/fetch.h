@@ -59,6 +59,23 @@ int fa_get_decrypted(const char *url, const uint8_t digest[32], const struct fa_
                      size_t whysz) __attribute__((warn_unused_result));
 
 /*
+ * The checks of fa_get_decrypted on ciphertext ct[0..n) already in memory
+ * (a fusion file the platform keeps): SHA-256 equal to digest, then
+ * decryption into *plain (at most max bytes; 0: FA_SIZE_DEFAULT). what
+ * names the file in why.
+ */
+int fa_open(const char *what, const uint8_t *ct, size_t n, const uint8_t digest[32],
+            const struct fa_crypto *c, uint64_t max, uint8_t **plain, size_t *len, char *why,
+            size_t whysz) __attribute__((warn_unused_result));
+
+/*
+ * Encrypt plain as fa_put_encrypted does (a fresh nonce or IV) into *ct
+ * (malloc'd, the caller's), with its SHA-256 in digest, and put it nowhere.
+ */
+int fa_seal(struct fa_crypto *c, const uint8_t *plain, size_t len, uint8_t **ct, size_t *n,
+            uint8_t digest[32], char *why, size_t whysz) __attribute__((warn_unused_result));
+
+/*
  * Encrypt plain under c's key with a fresh nonce (Custos format: a random
  * nonce prefix in the header) or a fresh random IV written into c->iv
  * (aes-gcm: the owner learns it from the task's result, since Teaclave's
