@@ -156,6 +156,44 @@ int plat_worker_run_one(struct platform *p) __attribute__((warn_unused_result));
 void plat_worker_stop(struct platform *p);
 
 /*
+ * Remote workers (DESIGN.md §2; custosd --role worker). The daemon keeps
+ * who its workers are (attested over mutual RA-TLS) and calls these with
+ * its own name for each, wid (1..PLAT_ID_MAX bytes). A task taken by wid
+ * records it, and only wid may then end it.
+ *
+ * plat_remote_take: set the oldest runnable staged task running on wid;
+ * task_id gets its id and *job the job to send (src/worker/job.h; it holds
+ * file keys: free it with cu_json_free_secret). CU_ENOTFOUND when none.
+ */
+int plat_remote_take(struct platform *p, const char *wid, char task_id[PLAT_ID_MAX + 1],
+                     json_t **job) __attribute__((warn_unused_result));
+
+/*
+ * 0 while task_id runs on wid; CU_ESTATE when it does not any more
+ * (canceled, ended, given to another worker): the worker should stop it.
+ */
+int plat_remote_check(struct platform *p, const char *wid, const char *task_id)
+    __attribute__((warn_unused_result));
+
+/*
+ * wid ended task_id: with the job's reply (checked against the task as
+ * plat_job_complete does; a malformed one fails the task), or, when reply
+ * is NULL, failed with error (one line). CU_ESTATE when the task is not
+ * running on wid (its result is dropped).
+ */
+int plat_remote_done(struct platform *p, const char *wid, const char *task_id, const json_t *reply,
+                     const char *error) __attribute__((warn_unused_result));
+
+/*
+ * wid is lost (no heartbeat within its lease) while it had task_id. A task
+ * it never acknowledged (started 0) is queued again; one it started is
+ * queued again once if its function is idempotent, else it fails with
+ * "the worker running it was lost".
+ */
+int plat_remote_lost(struct platform *p, const char *wid, const char *task_id, int started)
+    __attribute__((warn_unused_result));
+
+/*
  * A task's status word for who ("finished", ...), for long polls; CU_ENOTFOUND
  * when who may not see it. terminal is set when the task has ended.
  */

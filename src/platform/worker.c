@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "functions/functions.h"
 #include "platform/execute_int.h"
 #include "platform/platform_int.h"
 #include "platform/tasks_int.h"
@@ -51,8 +52,19 @@ static int set_text(json_t *rec, const char *key, const char *text)
 #define TAKE_SKIPPED 1 /* the entry named no task to run: take the next one */
 #define TAKE_ENDED   2 /* the task failed at once (it changed since approval) */
 
-/* Inside a transaction: pop the oldest entry; when it names a staged task, load it into t. */
-static int take_locked(struct platform *p, struct plat_task *t)
+/* Whether task t's record says it runs on wid (NULL: the in-process worker). */
+static int runs_on(const struct plat_task *t, const char *wid)
+{
+	const char *w = jstr(t->rec, "worker");
+
+	return !strcmp(t->status, "running") && (wid ? w && !strcmp(w, wid) : !w);
+}
+
+/*
+ * Inside a transaction: pop the oldest entry; when it names a staged task,
+ * load it into t and set it running on wid (NULL: in this process).
+ */
+static int take_locked(struct platform *p, const char *wid, struct plat_task *t)
 {
 	uint8_t *v = NULL;
 	size_t n = 0;
@@ -71,8 +83,12 @@ static int take_locked(struct platform *p, struct plat_task *t)
 		return TAKE_SKIPPED;
 	if (rc)
 		return rc;
-	if (!(why = cannot_run(t)))
+	if (!(why = cannot_run(t))) {
+		json_object_del(t->rec, "worker");
+		if (wid && (rc = cu_json_set_str(t->rec, "worker", wid)))
+			return rc;
 		return plat_task_save(p, t, "running");
+	}
 	if ((rc = set_text(t->rec, "error", why)) || (rc = plat_task_save(p, t, "failed")))
 		return rc;
 	return TAKE_ENDED;
@@ -119,8 +135,8 @@ static int record_output(struct platform *p, json_t *task, const char *id, const
  * End the running task id as finished with result and the outputs written,
  * or failed with error.
  */
-static int finish(struct platform *p, const char *id, const char *result, const json_t *written,
-                  const char *error)
+static int finish(struct platform *p, const char *id, const char *wid, const char *result,
+                  const json_t *written, const char *error)
 {
 	struct plat_task t;
 	const json_t *w;
@@ -136,7 +152,7 @@ static int finish(struct platform *p, const char *id, const char *result, const 
 		plat_task_release(&t);
 		return 0;
 	}
-	if (rc == 0 && strcmp(t.status, "running"))
+	if (rc == 0 && !runs_on(&t, wid))
 		rc = CU_ESTATE;
 	if (rc == 0)
 		rc = set_text(t.rec, result ? "result" : "error", result ? result : error);
@@ -150,13 +166,30 @@ static int finish(struct platform *p, const char *id, const char *result, const 
 	return rc;
 }
 
+/*
+ * End task id, which ran on wid, from the outcome rc of its function: the
+ * result and outputs written, or err's reason.
+ */
+static int end_task(struct platform *p, const char *id, const char *wid, int rc, char *result,
+                    const json_t *written, struct plat_error *err)
+{
+	size_t n = rc == 0 ? strlen(result) : 0;
+
+	if (rc == 0 && n > PLAT_TEXT_MAX)
+		rc = plat_fail(err, CU_ELIMIT, "the result is longer than %d bytes", PLAT_TEXT_MAX);
+	if (rc && !err->message[0])
+		plat_fail(err, rc, "the function failed: %s", cu_strerror(rc));
+	rc = finish(p, id, wid, rc ? NULL : result, rc ? NULL : written, err->message);
+	cu_free_secret(result, n); /* the result is the data owners' */
+	return rc;
+}
+
 /* Run the task t (running, committed) outside any transaction, then end it. */
 static int run_task(struct platform *p, const struct plat_task *t)
 {
 	struct plat_error err = {{0}};
 	char id[PLAT_ID_MAX + 1], *result = NULL;
 	json_t *written = NULL;
-	size_t n = 0;
 	int rc;
 
 	snprintf(id, sizeof(id), "%s", jstr(t->rec, "id"));
@@ -173,13 +206,7 @@ static int run_task(struct platform *p, const struct plat_task *t)
 		json_decref(written);
 		return 0;
 	}
-	if (rc == 0 && (n = strlen(result)) > PLAT_TEXT_MAX)
-		rc =
-		    plat_fail(&err, CU_ELIMIT, "the result is longer than %d bytes", PLAT_TEXT_MAX);
-	if (rc && !err.message[0])
-		plat_fail(&err, rc, "the function failed: %s", cu_strerror(rc));
-	rc = finish(p, id, rc ? NULL : result, rc ? NULL : written, err.message);
-	cu_free_secret(result, n); /* the result is the data owners' */
+	rc = end_task(p, id, NULL, rc, result, written, &err);
 	json_decref(written);
 	return rc;
 }
@@ -194,37 +221,172 @@ void plat_worker_stop(struct platform *p)
 	pthread_mutex_unlock(&p->run_mu);
 }
 
-int plat_worker_run_one(struct platform *p)
+/*
+ * Take the next runnable staged task into t, committed as running on wid
+ * (NULL: this process). Tasks that cannot run any more end failed on the
+ * way. CU_ENOTFOUND when the queue is empty.
+ */
+static int take(struct platform *p, const char *wid, struct plat_task *t)
 {
-	struct plat_task t;
 	char id[PLAT_ID_MAX + 1];
 	int rc, taken;
 
-	if (!p)
-		return CU_EINVAL;
 	for (;;) {
 		if (p->stopping)
 			return CU_ENOTFOUND;
-		memset(&t, 0, sizeof(t));
+		memset(t, 0, sizeof(*t));
 		if ((rc = st_begin(p->st)))
 			return rc;
-		if ((taken = take_locked(p, &t)) < 0) {
+		if ((taken = take_locked(p, wid, t)) < 0) {
 			st_rollback(p->st); /* CU_ENOTFOUND: the queue is empty */
-			plat_task_release(&t);
+			plat_task_release(t);
 			return taken;
 		}
 		if ((rc = st_commit(p->st))) {
-			plat_task_release(&t);
+			plat_task_release(t);
 			return rc;
 		}
 		if (taken == 0)
-			rc = run_task(p, &t);
+			return 0;
 		if (taken == TAKE_ENDED && p->on_done) {
-			snprintf(id, sizeof(id), "%s", jstr(t.rec, "id"));
+			snprintf(id, sizeof(id), "%s", jstr(t->rec, "id"));
 			p->on_done(p->notify_arg, id);
 		}
-		plat_task_release(&t);
-		if (taken != TAKE_SKIPPED)
-			return rc;
+		plat_task_release(t);
 	}
+}
+
+int plat_worker_run_one(struct platform *p)
+{
+	struct plat_task t;
+	int rc;
+
+	if (!p)
+		return CU_EINVAL;
+	if ((rc = take(p, NULL, &t)))
+		return rc;
+	rc = run_task(p, &t);
+	plat_task_release(&t);
+	return rc;
+}
+
+/* ---- remote workers ---- */
+
+static int wid_ok(const char *wid)
+{
+	return wid && *wid && strlen(wid) <= PLAT_ID_MAX;
+}
+
+int plat_remote_take(struct platform *p, const char *wid, char task_id[PLAT_ID_MAX + 1],
+                     json_t **job)
+{
+	struct plat_error err;
+	struct plat_task t;
+	int rc;
+
+	if (job)
+		*job = NULL;
+	if (task_id)
+		task_id[0] = '\0';
+	if (!p || !wid_ok(wid) || !task_id || !job)
+		return CU_EINVAL;
+	for (;;) {
+		if ((rc = take(p, wid, &t)))
+			return rc;
+		snprintf(task_id, PLAT_ID_MAX + 1, "%s", jstr(t.rec, "id"));
+		memset(&err, 0, sizeof(err));
+		rc = plat_job_build(p, t.rec, t.fn, job, &err);
+		plat_task_release(&t);
+		if (rc == 0)
+			return 0;
+		/* an input gone or unreadable: the task fails as it would here */
+		if ((rc = end_task(p, task_id, wid, rc, NULL, NULL, &err)))
+			return rc;
+		task_id[0] = '\0';
+	}
+}
+
+int plat_remote_check(struct platform *p, const char *wid, const char *task_id)
+{
+	struct plat_task t;
+	int rc;
+
+	if (!p || !wid_ok(wid) || !task_id)
+		return CU_EINVAL;
+	if ((rc = plat_task_load(p, task_id, &t)))
+		return rc == CU_ENOTFOUND ? CU_ESTATE : rc;
+	rc = runs_on(&t, wid) ? 0 : CU_ESTATE;
+	plat_task_release(&t);
+	return rc;
+}
+
+int plat_remote_done(struct platform *p, const char *wid, const char *task_id, const json_t *reply,
+                     const char *error)
+{
+	struct plat_error err = {{0}};
+	struct plat_task t;
+	json_t *written = NULL;
+	char *result = NULL;
+	int rc;
+
+	if (!p || !wid_ok(wid) || !task_id || (!reply && !error))
+		return CU_EINVAL;
+	if ((rc = plat_task_load(p, task_id, &t)))
+		return rc == CU_ENOTFOUND ? CU_ESTATE : rc;
+	if (!runs_on(&t, wid)) {
+		plat_task_release(&t);
+		return CU_ESTATE;
+	}
+	if (reply)
+		rc = plat_job_complete(p, t.rec, reply, &result, &written, &err);
+	else
+		rc = plat_fail(&err, CU_EINVAL, "%s", error);
+	plat_task_release(&t);
+	rc = end_task(p, task_id, wid, rc, result, written, &err);
+	json_decref(written);
+	return rc;
+}
+
+/* Whether fn (a record) may run twice: its own flag, else its builtin's. */
+static int idempotent(const json_t *fn)
+{
+	const json_t *flag = json_object_get(fn, "idempotent");
+	const struct fn_builtin *b;
+
+	if (json_is_boolean(flag))
+		return json_is_true(flag);
+	b = jstr(fn, "builtin") ? fn_find(jstr(fn, "builtin")) : NULL;
+	return b && b->idempotent;
+}
+
+int plat_remote_lost(struct platform *p, const char *wid, const char *task_id, int started)
+{
+	struct plat_task t;
+	int rc, again = 0;
+
+	if (!p || !wid_ok(wid) || !task_id)
+		return CU_EINVAL;
+	if ((rc = st_begin(p->st)))
+		return rc;
+	if ((rc = plat_task_load(p, task_id, &t)) || !runs_on(&t, wid)) {
+		st_rollback(p->st);
+		plat_task_release(&t);
+		return rc == CU_ENOTFOUND ? 0 : rc;
+	}
+	again = !started ||
+	        (t.fn && idempotent(t.fn) && !json_is_true(json_object_get(t.rec, "requeued")));
+	json_object_del(t.rec, "worker");
+	if (again && started)
+		rc = cu_json_set_bool(t.rec, "requeued", 1);
+	if (rc == 0 && again && !(rc = plat_task_save(p, &t, "staged")))
+		rc = st_queue_push(p->st, PLAT_Q_STAGED, task_id, strlen(task_id));
+	if (rc == 0 && !again && !(rc = set_text(t.rec, "error", "the worker running it was lost")))
+		rc = plat_task_save(p, &t, "failed");
+	rc = plat_task_tx_end(p, rc, NULL);
+	plat_task_release(&t);
+	if (rc == 0 && again && p->on_staged)
+		p->on_staged(p->notify_arg, task_id);
+	else if (rc == 0 && !again && p->on_done)
+		p->on_done(p->notify_arg, task_id);
+	return rc;
 }

@@ -30,6 +30,7 @@
 #include "platform/platform_int.h"
 #include "store/store.h"
 #include "test_store_fixture.h"
+#include "worker/job.h"
 
 static const uint8_t store_key[ST_KEY_LEN] = {42};
 static int64_t clock_now = 1800000000;
@@ -437,6 +438,7 @@ struct psi {
 	char fn[PLAT_ID_MAX + 1], in1[PLAT_ID_MAX + 1], in2[PLAT_ID_MAX + 1];
 	char task[PLAT_ID_MAX + 1];
 	char u1[160], u2[160];
+	int remote; /* psi_task leaves the task staged, for a remote worker */
 };
 
 static const char key_a64[] = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="; /* 32 x 'A' */
@@ -482,7 +484,8 @@ static void psi_task(struct psi *s)
 		json_decref(out);
 	}
 	json_decref(call(s->f, "task.invoke", &s->alice, 0, json_pack("{s:s}", "id", s->task)));
-	assert_int_equal(plat_worker_run_one(s->f->p), 0);
+	if (!s->remote)
+		assert_int_equal(plat_worker_run_one(s->f->p), 0);
 }
 
 /* The output file at path: its digest matches want, it decrypts under key to plain only. */
@@ -514,52 +517,60 @@ static void check_output(const char *path, const uint8_t *key, const uint8_t *ot
  * digests recorded on the task and the files. Then an input swapped on the
  * host: the task fails naming the digest, and nothing is written.
  */
-static void test_real_execution(void **state)
+/* Users fo, alice, bob; the psi function; alice's and bob's inputs; outputs into f's dir. */
+static void psi_setup(struct fx *f, struct psi *s, char *path1, char *path2)
 {
-	struct fx f = {0};
-	struct psi s;
 	struct plat_caller admin;
-	char url[1024], dig[65], path1[128], path2[128];
-	json_t *out, *rec = NULL;
+	char url[1024], dig[65];
 
-	(void)state;
-	memset(&s, 0, sizeof(s));
-	s.f = &f;
-	st_tmp_make(&f.tmp);
-	snprintf(path1, sizeof(path1), "%s/out1.enc", f.tmp.dir);
-	snprintf(path2, sizeof(path2), "%s/out2.enc", f.tmp.dir);
-	snprintf(s.u1, sizeof(s.u1), "file://%s", path1);
-	snprintf(s.u2, sizeof(s.u2), "file://%s", path2);
-	fx_open(&f, "admin-password-1", NULL);
-	admin = login(&f, "admin", "admin-password-1");
+	memset(s, 0, sizeof(*s));
+	s->f = f;
+	st_tmp_make(&f->tmp);
+	snprintf(path1, 128, "%s/out1.enc", f->tmp.dir);
+	snprintf(path2, 128, "%s/out2.enc", f->tmp.dir);
+	snprintf(s->u1, sizeof(s->u1), "file://%s", path1);
+	snprintf(s->u2, sizeof(s->u2), "file://%s", path2);
+	fx_open(f, "admin-password-1", NULL);
+	admin = login(f, "admin", "admin-password-1");
 	for (int i = 0; i < 3; i++) {
 		static const char *const u[] = {"fo", "alice", "bob"};
-		json_decref(call(&f, "user.register", &admin, 0,
+		json_decref(call(f, "user.register", &admin, 0,
 		                 json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
 		                           i ? "data-owner" : "function-owner", "password",
 		                           "password-of-user")));
 	}
-	s.fo = login(&f, "fo", "password-of-user");
-	s.alice = login(&f, "alice", "password-of-user");
-	s.bob = login(&f, "bob", "password-of-user");
-	id_of(call(&f, "function.register", &s.fo, 0,
+	s->fo = login(f, "fo", "password-of-user");
+	s->alice = login(f, "alice", "password-of-user");
+	s->bob = login(f, "bob", "password-of-user");
+	id_of(call(f, "function.register", &s->fo, 0,
 	           json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s}],s:[{s:s},{s:s}],s:b}", "name", "psi",
 	                     "executor", "builtin", "builtin", "ordered-set-intersect", "inputs",
 	                     "name", "input_data1", "name", "input_data2", "outputs", "name",
 	                     "output_result1", "name", "output_result2", "public", 1)),
-	      s.fn);
+	      s->fn);
 	make_input("apple\nbanana\ncherry\n", (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	           url, sizeof(url), dig);
-	id_of(call(&f, "file.register_input", &s.alice, 0,
+	id_of(call(f, "file.register_input", &s->alice, 0,
 	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
 	                     "key", key_a64, "digest", dig)),
-	      s.in1);
+	      s->in1);
 	make_input("banana\ncherry\ndate\n", (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
 	           url, sizeof(url), dig);
-	id_of(call(&f, "file.register_input", &s.bob, 0,
+	id_of(call(f, "file.register_input", &s->bob, 0,
 	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
 	                     "key", key_b64, "digest", dig)),
-	      s.in2);
+	      s->in2);
+}
+
+static void test_real_execution(void **state)
+{
+	struct fx f = {0};
+	struct psi s;
+	char url[1024], dig[65], path1[128], path2[128];
+	json_t *out, *rec = NULL;
+
+	(void)state;
+	psi_setup(&f, &s, path1, path2);
 	psi_task(&s);
 	out = call(&f, "task.get", &s.bob, 0, json_pack("{s:s}", "id", s.task));
 	if (strcmp(sget(out, "status"), "finished"))
@@ -591,6 +602,113 @@ static void test_real_execution(void **state)
 	json_decref(out);
 	assert_int_equal(access(path1, F_OK), -1); /* nothing was written */
 	assert_int_equal(access(path2, F_OK), -1);
+	fx_close(&f);
+	st_tmp_remove(&f.tmp);
+}
+
+/* The status and error of task id, as alice sees it (the caller frees *out). */
+static const char *task_status(struct psi *s, json_t **out)
+{
+	*out = call(s->f, "task.get", &s->alice, 0, json_pack("{s:s}", "id", s->task));
+	return sget(*out, "status");
+}
+
+/* Remote workers: take, run elsewhere, report; checks of who may end what; lost workers. */
+static void test_remote_worker(void **state)
+{
+	struct fx f = {0};
+	struct psi s;
+	char path1[128], path2[128], tid[PLAT_ID_MAX + 1], why[WK_REASON_MAX];
+	json_t *job = NULL, *reply = NULL, *none = NULL, *out, *bad;
+
+	(void)state;
+	psi_setup(&f, &s, path1, path2);
+	s.remote = 1;
+	psi_task(&s);
+	assert_int_equal(plat_remote_take(f.p, "", tid, &job), CU_EINVAL);
+	assert_int_equal(plat_remote_take(f.p, "w1", tid, &job), 0);
+	assert_string_equal(tid, s.task);
+	/* The job carries what the worker needs: the inputs' keys and digests. */
+	assert_non_null(
+	    json_object_get(json_array_get(json_object_get(job, "inputs"), 0), "crypto"));
+	assert_int_equal(plat_remote_take(f.p, "w2", tid, &none), CU_ENOTFOUND);
+	assert_null(none);
+	assert_int_equal(plat_remote_check(f.p, "w1", s.task), 0);
+	assert_int_equal(plat_remote_check(f.p, "w2", s.task), CU_ESTATE);
+	assert_string_equal(task_status(&s, &out), "running");
+	json_decref(out);
+	/* The worker's side: the job runs anywhere (here), with the keys it carries. */
+	assert_int_equal(wk_job_run(job, NULL, &reply, why, sizeof(why)), 0);
+	/* A reply that leaves an output out, or names one twice, is refused. */
+	bad = json_deep_copy(reply);
+	json_array_remove(json_object_get(bad, "outputs"), 1);
+	assert_int_equal(plat_remote_done(f.p, "w2", s.task, reply, NULL), CU_ESTATE);
+	assert_int_equal(plat_remote_done(f.p, "w1", s.task, reply, NULL), 0);
+	assert_string_equal(task_status(&s, &out), "finished");
+	assert_string_equal(sget(out, "result"), "2 common items");
+	check_output(path1, (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	             (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "011",
+	             sget(json_object_get(out, "output_digests"), "output_result1"));
+	json_decref(out);
+	/* Done twice: the task is not running on w1 any more. */
+	assert_int_equal(plat_remote_done(f.p, "w1", s.task, reply, NULL), CU_ESTATE);
+
+	/* A malformed reply fails the task, and says so. */
+	psi_task(&s);
+	assert_int_equal(plat_remote_take(f.p, "w1", tid, &none), 0);
+	cu_json_free_secret(none);
+	assert_int_equal(plat_remote_done(f.p, "w1", s.task, bad, NULL), 0);
+	assert_string_equal(task_status(&s, &out), "failed");
+	assert_non_null(strstr(sget(out, "error"), "reply is malformed"));
+	json_decref(out);
+	json_decref(bad);
+
+	/* Lost after it started: an idempotent function runs again once, then fails. */
+	psi_task(&s);
+	assert_int_equal(plat_remote_take(f.p, "w1", tid, &none), 0);
+	cu_json_free_secret(none);
+	assert_int_equal(plat_remote_lost(f.p, "w2", s.task, 1), 0); /* not w2's: no change */
+	assert_string_equal(task_status(&s, &out), "running");
+	json_decref(out);
+	assert_int_equal(plat_remote_lost(f.p, "w1", s.task, 1), 0);
+	assert_string_equal(task_status(&s, &out), "staged");
+	json_decref(out);
+	assert_int_equal(plat_remote_take(f.p, "w2", tid, &none), 0);
+	assert_string_equal(tid, s.task);
+	cu_json_free_secret(none);
+	assert_int_equal(plat_remote_lost(f.p, "w2", s.task, 1), 0);
+	assert_string_equal(task_status(&s, &out), "failed");
+	assert_string_equal(sget(out, "error"), "the worker running it was lost");
+	json_decref(out);
+
+	/* Lost before it acknowledged the task: queued again, whatever the function. */
+	psi_task(&s);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(plat_remote_take(f.p, "w1", tid, &none), 0);
+		cu_json_free_secret(none);
+		assert_int_equal(plat_remote_lost(f.p, "w1", s.task, 0), 0);
+	}
+	assert_int_equal(plat_remote_take(f.p, "w3", tid, &none), 0);
+	cu_json_free_secret(none);
+	/* The worker reports a failure of its own. */
+	assert_int_equal(plat_remote_done(f.p, "w3", s.task, NULL, "input x: connection refused"),
+	                 0);
+	assert_string_equal(task_status(&s, &out), "failed");
+	assert_string_equal(sget(out, "error"), "input x: connection refused");
+	json_decref(out);
+
+	/* Canceled while a worker runs it: the worker learns it, its result is dropped. */
+	psi_task(&s);
+	assert_int_equal(plat_remote_take(f.p, "w1", tid, &none), 0);
+	cu_json_free_secret(none);
+	json_decref(call(&f, "task.cancel", &s.alice, 0, json_pack("{s:s}", "id", s.task)));
+	assert_int_equal(plat_remote_check(f.p, "w1", s.task), CU_ESTATE);
+	assert_int_equal(plat_remote_done(f.p, "w1", s.task, reply, NULL), CU_ESTATE);
+	assert_string_equal(task_status(&s, &out), "canceled");
+	json_decref(out);
+
+	cu_json_free_secret(job);
+	cu_json_free_secret(reply);
 	fx_close(&f);
 	st_tmp_remove(&f.tmp);
 }
@@ -726,6 +844,7 @@ int main(void)
 	    cmocka_unit_test(test_op_table),       cmocka_unit_test(test_flow_restart_audit),
 	    cmocka_unit_test(test_token_cache),    cmocka_unit_test(test_real_execution),
 	    cmocka_unit_test(test_cancel_running), cmocka_unit_test(test_stop_running),
+	    cmocka_unit_test(test_remote_worker),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
