@@ -3,8 +3,10 @@
 #
 #   example_begin NAME       a scratch directory (removed on exit), and a trap
 #                            that stops what the example started
-#   start_platform           custos-simtee and custosd (simulated TEE), two
-#                            auditors and the manifest they sign
+#   start_platform           custos-simtee, two auditors and the manifest
+#                            they sign, custosd (simulated TEE); with
+#                            CUSTOS_WORKERS=N, custosd --role control and N
+#                            remote workers (start_worker NAME adds one)
 #   setup_parties P...       each party's `custos config` (platform address,
 #                            manifest, 2 auditors, threshold 2), admin's too;
 #                            the admin logs in
@@ -33,31 +35,58 @@ fail() { echo "$*" >&2; exit 1; }
 
 example_begin() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/custos-$1.XXXXXX")
-	trap 'for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+	trap 'for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 	cd "$work"
 	mkdir host
 }
 
 start_platform() {
-	say "The platform operator starts custosd (simulated TEE: INSECURE, for examples only)"
+	say "The platform operator starts custos-simtee (simulated TEE: INSECURE, for examples only)"
 	"$bin/custos-simtee" --state-dir simtee 2>simtee.log &
 	pids+=($!)
 	for _ in $(seq 100); do [ -S simtee/simtee.sock ] && [ -f simtee/root.pem ] && break; sleep 0.1; done
+
+	say "Two auditors sign a manifest naming custosd's measurement, as control plane and worker"
+	"$custos" key generate --algorithm ed25519 -o auditor1 >/dev/null
+	"$custos" key generate --algorithm ed25519 -o auditor2 >/dev/null
+	"$custos" manifest create --role control:"$bin/custosd" --role worker:"$bin/custosd" \
+		--allow-simulation --simulation-root simtee/root.pem -o manifest.json >/dev/null
+	"$custos" manifest sign --key auditor1 -o sig1.json manifest.json >/dev/null
+	"$custos" manifest sign --key auditor2 -o sig2.json manifest.json >/dev/null
+
 	printf 'operator-admin-password\n' >admin.pw
+	local role=() n=${CUSTOS_WORKERS:-0} i
+	if [ "$n" -gt 0 ]; then
+		say "The operator starts the control plane and $n remote workers; they attest each other"
+		role=(--role control --worker-listen 127.0.0.1:0 "${peers[@]}")
+	else
+		say "The operator starts custosd: control plane and worker in one process"
+	fi
 	"$bin/custosd" --data-dir platform --listen 127.0.0.1:0 --tee sim --simtee simtee/simtee.sock \
-		--admin-password-file admin.pw 2>custosd.log >custosd.out &
+		--admin-password-file admin.pw ${role[@]+"${role[@]}"} 2>custosd.log >custosd.out &
 	pids+=($!)
 	for _ in $(seq 100); do grep -q "listening on" custosd.log && break; sleep 0.1; done
 	url="https://$(sed -n 's/.*listening on \([0-9.:]*\)$/\1/p' custosd.log)"
 	[ "$url" != "https://" ] || fail "custosd did not start: $(tail -5 custosd.log)"
+	if [ "$n" -gt 0 ]; then
+		for _ in $(seq 100); do grep -q "listening for workers on" custosd.log && break; sleep 0.1; done
+		worker_url="https://$(sed -n 's/.*listening for workers on \([0-9.:]*\)$/\1/p' custosd.log)"
+		for i in $(seq "$n"); do start_worker "w$i"; done
+	fi
+}
 
-	say "Two auditors sign a manifest naming custosd's measurement"
-	"$custos" key generate --algorithm ed25519 -o auditor1 >/dev/null
-	"$custos" key generate --algorithm ed25519 -o auditor2 >/dev/null
-	"$custos" manifest create --role control:"$bin/custosd" --allow-simulation \
-		--simulation-root simtee/root.pem -o manifest.json >/dev/null
-	"$custos" manifest sign --key auditor1 -o sig1.json manifest.json >/dev/null
-	"$custos" manifest sign --key auditor2 -o sig2.json manifest.json >/dev/null
+# The manifest every worker link is checked against (both sides).
+peers=(--manifest manifest.json --signature sig1.json --signature sig2.json
+	--auditor auditor1.pub --auditor auditor2.pub --threshold 2 --allow-simulation)
+
+# start_worker NAME: a remote worker of the control plane; waits until it registered.
+start_worker() {
+	"$bin/custosd" --role worker --control "$worker_url" --data-dir "worker-$1" --tee sim \
+		--simtee simtee/simtee.sock --name "$1" "${peers[@]}" 2>"worker-$1.log" &
+	pids+=($!)
+	eval "pid_$1=$!"
+	for _ in $(seq 100); do grep -q "registered with the control plane" "worker-$1.log" && return; sleep 0.1; done
+	fail "worker $1 did not register: $(tail -5 "worker-$1.log")"
 }
 
 # as PARTY ARGS...: run custos with that party's settings and token.

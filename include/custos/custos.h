@@ -161,17 +161,19 @@ struct custos_function_io {
 };
 
 /* Bits of custos_function_spec.set: members sent although empty or zero. */
-#define CUSTOS_FN_ARGS    (1u << 0)
-#define CUSTOS_FN_INPUTS  (1u << 1)
-#define CUSTOS_FN_OUTPUTS (1u << 2)
-#define CUSTOS_FN_PUBLIC  (1u << 3)
-#define CUSTOS_FN_ALLOW   (1u << 4)
-#define CUSTOS_FN_QUOTA   (1u << 5)
+#define CUSTOS_FN_ARGS       (1u << 0)
+#define CUSTOS_FN_INPUTS     (1u << 1)
+#define CUSTOS_FN_OUTPUTS    (1u << 2)
+#define CUSTOS_FN_PUBLIC     (1u << 3)
+#define CUSTOS_FN_ALLOW      (1u << 4)
+#define CUSTOS_FN_QUOTA      (1u << 5)
+#define CUSTOS_FN_IDEMPOTENT (1u << 6)
 
 /*
  * A function. Strings that are NULL and the payload when NULL are not sent
  * (for an update: unchanged). Arrays are sent when they have entries or
- * when their bit is in set; is_public and quota only when their bit is.
+ * when their bit is in set; is_public, quota and idempotent only when
+ * their bit is.
  */
 struct custos_function_spec {
 	const char *name;
@@ -191,6 +193,10 @@ struct custos_function_spec {
 	size_t nallow;
 	uint64_t quota; /* 0: unlimited */
 	unsigned set;
+	/* With CUSTOS_FN_IDEMPOTENT in set: whether the platform may run a task
+	   of it again after losing the worker that ran it (default: a
+	   builtin's own answer, no for wasm). */
+	int idempotent;
 };
 
 int custos_function_register(struct custos_client *c, const struct custos_function_spec *f,

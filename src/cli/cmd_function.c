@@ -16,12 +16,15 @@ static const char register_usage[] =
     "register --name N --executor builtin|wasm [--builtin NAME] [--payload FILE]\n"
     "         [--description D] [--arg NAME[=DEFAULT]]... [--fixed-arg NAME=VALUE]...\n"
     "         [--input NAME]... [--optional-input NAME]... [--output NAME]...\n"
-    "         [--optional-output NAME]... [--public | --allow USER...] [--quota N] [--json]\n"
+    "         [--optional-output NAME]... [--public | --allow USER...] [--quota N]\n"
+    "         [--idempotent yes|no] [--json]\n"
     "\n"
     "  Register a function and print its id. --arg declares an argument tasks may\n"
     "  give (an argument without default must be given); --fixed-arg one they may\n"
     "  not override. --payload is the wasm module. --quota N limits the uses\n"
-    "  (0: unlimited). --public lets every user run it; --allow lets these users.\n";
+    "  (0: unlimited). --public lets every user run it; --allow lets these users.\n"
+    "  --idempotent: whether a task may run again after its worker was lost\n"
+    "  (default: the builtin's own answer; no for wasm).\n";
 static const char update_usage[] =
     "update ID [the options of register] [--private] [--json]\n"
     "\n"
@@ -149,20 +152,35 @@ static int fn_opt(struct pc *p, void *arg, int c, const char *optarg)
 	case 'P':
 		a->payload_path = optarg;
 		return 0;
+	case 'D':
+		if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
+			return cli_usage_error("%s: --idempotent wants yes or no", p->name);
+		f->idempotent = !strcmp(optarg, "yes");
+		f->set |= CUSTOS_FN_IDEMPOTENT;
+		return 0;
 	default:
 		return cli_usage_error("%s: bad option", p->name);
 	}
 }
 
 static const struct option fn_opts[] = {
-    {"name", required_argument, NULL, 'n'},    {"executor", required_argument, NULL, 'e'},
-    {"builtin", required_argument, NULL, 'b'}, {"description", required_argument, NULL, 'd'},
-    {"arg", required_argument, NULL, 'a'},     {"fixed-arg", required_argument, NULL, 'F'},
-    {"input", required_argument, NULL, 'i'},   {"optional-input", required_argument, NULL, 'I'},
-    {"output", required_argument, NULL, 'o'},  {"optional-output", required_argument, NULL, 'O'},
-    {"public", no_argument, NULL, 'p'},        {"private", no_argument, NULL, 'X'},
-    {"allow", required_argument, NULL, 'A'},   {"quota", required_argument, NULL, 'q'},
-    {"payload", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
+    {"name", required_argument, NULL, 'n'},
+    {"executor", required_argument, NULL, 'e'},
+    {"builtin", required_argument, NULL, 'b'},
+    {"description", required_argument, NULL, 'd'},
+    {"arg", required_argument, NULL, 'a'},
+    {"fixed-arg", required_argument, NULL, 'F'},
+    {"input", required_argument, NULL, 'i'},
+    {"optional-input", required_argument, NULL, 'I'},
+    {"output", required_argument, NULL, 'o'},
+    {"optional-output", required_argument, NULL, 'O'},
+    {"public", no_argument, NULL, 'p'},
+    {"private", no_argument, NULL, 'X'},
+    {"allow", required_argument, NULL, 'A'},
+    {"quota", required_argument, NULL, 'q'},
+    {"payload", required_argument, NULL, 'P'},
+    {"idempotent", required_argument, NULL, 'D'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Parse, check what goes together, and read the payload. */
@@ -278,6 +296,9 @@ static void fn_text(const json_t *v)
 	printf("public:      %s\ndisabled:    %s\n",
 	       json_is_true(json_object_get(v, "public")) ? "yes" : "no",
 	       json_is_true(json_object_get(v, "disabled")) ? "yes" : "no");
+	if (json_is_boolean(json_object_get(v, "idempotent")))
+		printf("idempotent:  %s\n",
+		       json_is_true(json_object_get(v, "idempotent")) ? "yes" : "no");
 	printf("quota:       %lld (used %lld)\nrevision:    %lld\n",
 	       (long long)json_integer_value(json_object_get(v, "quota")),
 	       (long long)json_integer_value(json_object_get(v, "uses")),

@@ -101,6 +101,9 @@ static int spec_json(struct custos_client *c, const struct custos_function_spec 
 	if ((f->nallow || (f->set & CUSTOS_FN_ALLOW)) &&
 	    (rc = cl_set_new(c, o, "allow", cl_str_array(c, f->allow, f->nallow))))
 		return rc;
+	if ((f->set & CUSTOS_FN_IDEMPOTENT) &&
+	    (rc = cl_set_new(c, o, "idempotent", json_boolean(f->idempotent))))
+		return rc;
 	if (f->set & CUSTOS_FN_QUOTA) {
 		if (f->quota > (uint64_t)INT64_MAX)
 			return cl_fail(c, CUSTOS_EINVAL, "quota too large");

@@ -1,11 +1,18 @@
 /*
  * custosd - the Custos platform daemon: it attests itself with RA-TLS,
  * serves /v1/health and /v1/attestation (custosd_api.c) and the control
- * plane (custosd_platform.c), and runs tasks on its in-process worker.
+ * plane (custosd_platform.c), and runs tasks on its in-process worker
+ * (--role all, the default), on remote workers (--role control, with
+ * custosd_workers.c), or is such a remote worker (--role worker,
+ * custosd_worker.c).
  *
  *   custosd --data-dir DIR --listen HOST:PORT --tee sim|sgx|tsm
+ *           [--role all|control] [--worker-listen HOST:PORT PEERS]
  *           [--simtee SOCKET] [--admin-password-file FILE]
  *           [--cert-lifetime SECONDS] [--log-level error|warn|info|debug]
+ *   custosd --role worker --control https://HOST:PORT --data-dir DIR --tee ... PEERS
+ *   PEERS:  --manifest M --signature S... --auditor PUB... [--threshold K]
+ *           [--allow-simulation]
  *
  * Start-up opens the TEE, makes the first RA-TLS certificate (and checks
  * it), opens the sealed store and the platform, and listens; the bound address is logged as
@@ -37,6 +44,11 @@
 struct args {
 	const char *data_dir;
 	const char *listen;
+	const char *worker_listen;
+	const char *control;
+	const char *name;
+	enum custosd_role role;
+	struct custosd_peers peers;
 	const char *tee;
 	const char *simtee;
 	const char *admin_pw;
@@ -46,9 +58,29 @@ struct args {
 
 static const char usage_text[] =
     "usage: custosd --data-dir DIR --listen HOST:PORT --tee sim|sgx|tsm [--simtee SOCKET]\n"
+    "               [--role all|control] [--worker-listen HOST:PORT PEERS]\n"
     "               [--admin-password-file FILE] [--cert-lifetime SECONDS]\n"
     "               [--log-level error|warn|info|debug]\n"
+    "       custosd --role worker --control https://HOST:PORT --data-dir DIR\n"
+    "               --tee sim|sgx|tsm [--simtee SOCKET] [--name NAME] PEERS\n"
+    "  PEERS: --manifest FILE --signature FILE... --auditor PUB.pem... [--threshold K]\n"
+    "         [--allow-simulation]\n"
     "\n"
+    "  --role ROLE            all (default): the control plane and one worker in this\n"
+    "                         process; control: the control plane alone, its tasks run\n"
+    "                         on remote workers (needs --worker-listen); worker: a\n"
+    "                         remote worker of the control plane at --control\n"
+    "  --worker-listen HOST:PORT\n"
+    "                         where remote workers connect (mutual attested TLS: a\n"
+    "                         worker must match the manifest's \"worker\" role)\n"
+    "  --control URL          (worker) the control plane's --worker-listen address; it\n"
+    "                         must match the manifest's \"control\" role\n"
+    "  --name NAME            (worker) a name for the logs (default: the host name)\n"
+    "  --manifest, --signature, --auditor, --threshold, --allow-simulation\n"
+    "                         the platform manifest that the peer at the other end of a\n"
+    "                         worker link must match, accepted with K (default: all)\n"
+    "                         of the auditors' signatures; simulated evidence only with\n"
+    "                         --allow-simulation and a manifest that allows it\n"
     "  --data-dir DIR         the daemon's state (made 0700 if missing; refused when\n"
     "                         others may read it)\n"
     "  --listen HOST:PORT     the address of the API (PORT 0: any free port; the log\n"
@@ -103,14 +135,102 @@ static int parse_lifetime(const char *s, int64_t *out)
 	return 0;
 }
 
+static int check_role(const struct args *a)
+{
+	int peers = a->peers.manifest || a->peers.nauditors || a->peers.nsignatures;
+
+	if (peers && (!a->peers.manifest || !a->peers.nauditors || !a->peers.nsignatures))
+		return usage_error("--manifest, --signature and --auditor go together");
+	if (a->peers.threshold > a->peers.nauditors)
+		return usage_error("--threshold %llu is more than the %zu auditors given",
+		                   (unsigned long long)a->peers.threshold, a->peers.nauditors);
+	if (a->role == CUSTOSD_WORKER) {
+		if (!a->data_dir || !a->tee || !a->control || !peers)
+			return usage_error(
+			    "--role worker needs --data-dir, --tee, --control and the "
+			    "manifest (--manifest, --signature, --auditor)");
+		if (a->listen || a->worker_listen || a->admin_pw)
+			return usage_error(
+			    "a worker serves nothing: no --listen, --worker-listen or "
+			    "--admin-password-file");
+		return 0;
+	}
+	if (a->control || a->name)
+		return usage_error("--control and --name are for --role worker");
+	if (a->role == CUSTOSD_CONTROL && !a->worker_listen)
+		return usage_error("--role control needs --worker-listen: its tasks run on remote "
+		                   "workers");
+	if (a->worker_listen && !peers)
+		return usage_error("--worker-listen needs the manifest (--manifest, --signature, "
+		                   "--auditor) that workers must match");
+	return 0;
+}
+
 static int check_args(const struct args *a)
 {
-	if (!a->data_dir || !a->listen || !a->tee)
+	if (a->role != CUSTOSD_WORKER && (!a->data_dir || !a->listen || !a->tee))
 		return usage_error("needs --data-dir, --listen and --tee");
 	if (strcmp(a->tee, "sim") && strcmp(a->tee, "sgx") && strcmp(a->tee, "tsm"))
 		return usage_error("--tee wants sim, sgx or tsm, not '%s'", a->tee);
 	if (a->simtee && strcmp(a->tee, "sim"))
 		return usage_error("--simtee is for --tee sim");
+	return check_role(a);
+}
+
+static int parse_role(const char *s, enum custosd_role *out)
+{
+	static const char *const names[] = {"all", "control", "worker"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum custosd_role)i;
+			return 0;
+		}
+	return CU_EINVAL;
+}
+
+/* A repeatable option into list[*n] (at most max). */
+static int add_path(const char **list, size_t *n, size_t max, const char *v)
+{
+	if (*n == max)
+		return CU_ELIMIT;
+	list[(*n)++] = v;
+	return 0;
+}
+
+/* The options of roles and peers: 0 when c was one of them and fine, 2 for bad usage, 1 else. */
+static int parse_peer_opt(int c, struct args *a)
+{
+	struct custosd_peers *p = &a->peers;
+	char *end;
+
+	if (c == 'R' && parse_role(optarg, &a->role))
+		return usage_error("--role wants all, control or worker, not '%s'", optarg);
+	else if (c == 'W')
+		a->worker_listen = optarg;
+	else if (c == 'C')
+		a->control = optarg;
+	else if (c == 'N')
+		a->name = optarg;
+	else if (c == 'm')
+		p->manifest = optarg;
+	else if (c == 'S' &&
+	         add_path(p->signatures, &p->nsignatures, TEE_MANIFEST_MAX_SIGS, optarg))
+		return usage_error("at most %d --signature", TEE_MANIFEST_MAX_SIGS);
+	else if (c == 'A' &&
+	         add_path(p->auditors, &p->nauditors, TEE_MANIFEST_MAX_AUDITORS, optarg))
+		return usage_error("at most %d --auditor", TEE_MANIFEST_MAX_AUDITORS);
+	else if (c == 'k') {
+		errno = 0;
+		p->threshold = strtoull(optarg, &end, 10);
+		if (errno || *end || optarg[0] < '1' || optarg[0] > '9' ||
+		    p->threshold > TEE_MANIFEST_MAX_AUDITORS)
+			return usage_error("--threshold wants 1..%d, not '%s'",
+			                   TEE_MANIFEST_MAX_AUDITORS, optarg);
+	} else if (c == 'X')
+		p->allow_simulation = 1;
+	else if (!strchr("RWCNmSAk", c))
+		return 1;
 	return 0;
 }
 
@@ -125,14 +245,26 @@ static int parse_args(int argc, char **argv, struct args *a)
 	    {"admin-password-file", required_argument, NULL, 'a'},
 	    {"cert-lifetime", required_argument, NULL, 'L'},
 	    {"log-level", required_argument, NULL, 'v'},
+	    {"role", required_argument, NULL, 'R'},
+	    {"worker-listen", required_argument, NULL, 'W'},
+	    {"control", required_argument, NULL, 'C'},
+	    {"name", required_argument, NULL, 'N'},
+	    {"manifest", required_argument, NULL, 'm'},
+	    {"signature", required_argument, NULL, 'S'},
+	    {"auditor", required_argument, NULL, 'A'},
+	    {"threshold", required_argument, NULL, 'k'},
+	    {"allow-simulation", no_argument, NULL, 'X'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'd')
+		if ((r = parse_peer_opt(c, a)) != 1) {
+			if (r)
+				return r;
+		} else if (c == 'd')
 			a->data_dir = optarg;
 		else if (c == 'l')
 			a->listen = optarg;
@@ -218,6 +350,31 @@ static int open_tee(const struct args *a, struct custosd *d)
 	return 0;
 }
 
+/* The manifest that peers of worker links must match: control's for a worker, workers' else. */
+static int load_peers(const struct args *a, struct custosd *d)
+{
+	const struct custosd_peers *p = &a->peers;
+	const char *role = a->role == CUSTOSD_WORKER ? "control" : "worker";
+	struct cl_trust_config cfg = {
+	    .manifest = p->manifest,
+	    .signatures = p->signatures,
+	    .nsignatures = p->nsignatures,
+	    .auditors = p->auditors,
+	    .nauditors = p->nauditors,
+	    .threshold = p->threshold ? p->threshold : p->nauditors,
+	    .role = role,
+	    .allow_simulation = p->allow_simulation,
+	};
+	char msg[CL_TRUST_MSG_MAX];
+	int rc;
+
+	if (!p->manifest)
+		return 0;
+	if ((rc = cl_trust_load(&cfg, &d->peer_trust, msg, sizeof(msg))))
+		cu_error("the manifest for the %s role: %s", role, msg);
+	return rc;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct custosd *d = arg;
@@ -252,7 +409,10 @@ static int serve(const struct args *a, struct custosd *d, struct event **sigs)
 		cu_error("cannot make the server: %s", cu_strerror(rc));
 		return rc;
 	}
-	if ((rc = custosd_api_routes(d)) || (rc = custosd_platform_serve(d)))
+	/* The workers' listener first: the platform wakes it from its worker thread. */
+	if ((rc = custosd_api_routes(d)) ||
+	    (a->worker_listen && (rc = custosd_workers_start(d, &a->peers, a->worker_listen))) ||
+	    (rc = custosd_platform_serve(d)))
 		return rc;
 	errno = 0;
 	if ((rc = rpc_server_listen(d->server, a->listen, bound, sizeof(bound)))) {
@@ -291,16 +451,20 @@ int main(int argc, char **argv)
 	/* rpc.h: a peer that has gone must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	d.lifetime = a.lifetime;
+	d.role = a.role;
 	rc = open_data_dir(a.data_dir, &lock_fd);
 	if (!rc)
 		rc = open_tee(&a, &d);
 	if (!rc)
+		rc = load_peers(&a, &d);
+	if (!rc)
 		rc = custosd_identity_start(&d);
-	if (!rc)
-		rc = custosd_platform_start(&d, a.data_dir, a.admin_pw);
-	if (!rc)
+	if (!rc && a.role == CUSTOSD_WORKER)
+		rc = custosd_worker_run(&d, &a.peers, a.control, a.name);
+	else if (!rc && !(rc = custosd_platform_start(&d, a.data_dir, a.admin_pw)))
 		rc = serve(&a, &d, sigs);
 	custosd_platform_stop(&d);
+	custosd_workers_stop(&d);
 	rpc_server_free(d.server);
 	custosd_identity_stop(&d);
 	for (size_t i = 0; i < 2; i++)
@@ -309,6 +473,7 @@ int main(int argc, char **argv)
 	if (d.base)
 		event_base_free(d.base);
 	tee_free(d.tee);
+	cl_trust_free(d.peer_trust);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (!rc)

@@ -67,6 +67,7 @@ int custosd_inspect(const struct custosd *d, X509 *cert, int64_t now, struct tee
 static void cert_clear(struct custosd_cert *c)
 {
 	SSL_CTX_free(c->ctx);
+	SSL_CTX_free(c->wctx);
 	ratls_identity_free(c->id);
 	free(c->pem);
 	memset(c, 0, sizeof(*c));
@@ -89,7 +90,9 @@ static int cert_make(struct custosd *d, int64_t now, struct custosd_cert *out)
 		cu_error("the RA-TLS certificate just made does not verify: %s", why);
 		goto out;
 	}
-	if ((rc = ratls_server_ctx_new(out->id, NULL, 0, &out->ctx))) {
+	if ((rc = ratls_server_ctx_new(out->id, NULL, 0, &out->ctx)) ||
+	    (d->peer_trust && d->role != CUSTOSD_WORKER &&
+	     (rc = ratls_server_ctx_new(out->id, d->peer_trust->verifier, 1, &out->wctx)))) {
 		cu_error("cannot make a TLS context: %s", cu_strerror(rc));
 		goto out;
 	}
@@ -200,6 +203,8 @@ static void on_renew(evutil_socket_t fd, short what, void *arg)
 		        (long long)delay, d->cur.not_after > now ? "expires" : "EXPIRED", until);
 	} else {
 		rpc_server_set_ssl_ctx(d->server, next.ctx);
+		if (d->wserver)
+			rpc_server_set_ssl_ctx(d->wserver, next.wctx);
 		cert_clear(&d->cur);
 		d->cur = next;
 		d->retry_s = 0;
@@ -208,6 +213,19 @@ static void on_renew(evutil_socket_t fd, short what, void *arg)
 	}
 	if (arm(d, delay))
 		cu_error("cannot arm the renewal timer: certificates will expire");
+}
+
+int custosd_identity_renew(struct custosd *d)
+{
+	struct custosd_cert next;
+	int rc;
+
+	if ((rc = cert_make(d, cu_time_now(), &next)))
+		return rc;
+	cert_clear(&d->cur);
+	d->cur = next;
+	log_cert("renewed the certificate", &d->cur);
+	return 0;
 }
 
 int custosd_identity_schedule(struct custosd *d)

@@ -301,6 +301,7 @@ static void notify_staged(void *arg, const char *task)
 	cp->staged++;
 	pthread_cond_signal(&cp->cond);
 	pthread_mutex_unlock(&cp->mu);
+	custosd_workers_kick(cp->d);
 }
 
 /*
@@ -515,13 +516,20 @@ int custosd_platform_serve(struct custosd *d)
 		return rc;
 	if (!(cp->done_ev = event_new(d->base, -1, 0, on_done, cp)))
 		return CU_ENOMEM;
-	if (pthread_create(&cp->worker, NULL, worker_main, cp)) {
-		cu_error("cannot start the worker thread");
-		return CU_ENOMEM;
+	if (d->role == CUSTOSD_ALL) {
+		if (pthread_create(&cp->worker, NULL, worker_main, cp)) {
+			cu_error("cannot start the worker thread");
+			return CU_ENOMEM;
+		}
+		cp->worker_started = 1;
 	}
-	cp->worker_started = 1;
 	notify_staged(cp, ""); /* tasks recovered at open */
 	return 0;
+}
+
+struct platform *custosd_platform(struct custosd *d)
+{
+	return d->plat ? d->plat->p : NULL;
 }
 
 void custosd_platform_stop(struct custosd *d)

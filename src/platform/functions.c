@@ -24,12 +24,12 @@
 #include "platform/platform_int.h"
 #include "store/store.h"
 
-static const char *const fn_fields[] = {"name",    "description", "executor", "builtin",
-                                        "payload", "arguments",   "inputs",   "outputs",
-                                        "public",  "allow",       "quota",    NULL};
+static const char *const fn_fields[] = {
+    "name",    "description", "executor", "builtin", "payload",    "arguments", "inputs",
+    "outputs", "public",      "allow",    "quota",   "idempotent", NULL};
 static const char *const fn_update_fields[] = {
-    "id",     "name",    "description", "executor", "builtin", "payload", "arguments",
-    "inputs", "outputs", "public",      "allow",    "quota",   NULL};
+    "id",     "name",    "description", "executor", "builtin", "payload",    "arguments",
+    "inputs", "outputs", "public",      "allow",    "quota",   "idempotent", NULL};
 static const char *const id_only[] = {"id", NULL};
 static const char *const no_fields[] = {NULL};
 
@@ -264,6 +264,7 @@ struct fn_spec {
 	size_t payload_len;
 	json_t *arguments, *inputs, *outputs, *allow; /* normalised, owned */
 	int has_public, public_, has_quota;
+	int has_idempotent, idempotent;
 	int64_t quota;
 	int given; /* how many members were given */
 };
@@ -300,6 +301,11 @@ static int parse_scalars(const json_t *in, struct fn_spec *s, struct plat_error 
 			return rc;
 		s->has_public = 1;
 	}
+	if ((v = json_object_get(in, "idempotent")) && !json_is_null(v)) {
+		if ((rc = opt_bool(in, "idempotent", 0, &s->idempotent, err)))
+			return rc;
+		s->has_idempotent = 1;
+	}
 	if ((v = json_object_get(in, "quota")) && !json_is_null(v)) {
 		if (!json_is_integer(v))
 			return plat_fail(err, CU_EFORMAT, "\"quota\" is not an integer");
@@ -330,7 +336,7 @@ static int parse_spec(struct platform *p, const json_t *in, struct fn_spec *s,
 		return rc;
 	s->given = !!s->name + !!s->description + !!s->executor + !!s->builtin + !!s->payload +
 	           !!s->arguments + !!s->inputs + !!s->outputs + !!s->allow + s->has_public +
-	           s->has_quota;
+	           s->has_quota + s->has_idempotent;
 	return 0;
 }
 
@@ -355,6 +361,8 @@ static int spec_apply(json_t *rec, const struct fn_spec *s)
 		rc |= cu_json_set_bool(rec, "public", s->public_);
 	if (s->has_quota)
 		rc |= cu_json_set_int(rec, "quota", s->quota);
+	if (s->has_idempotent)
+		rc |= cu_json_set_bool(rec, "idempotent", s->idempotent);
 	return rc ? CU_ENOMEM : 0;
 }
 

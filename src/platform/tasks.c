@@ -663,7 +663,7 @@ static int task_view(const struct plat_task *t, json_t **out)
 	static const char *const copied[] = {
 	    "id",      "creator", "function",   "function_owner", "arguments",
 	    "inputs",  "outputs", "result",     "output_digests", "created",
-	    "updated", "error",   "output_ivs",
+	    "updated", "error",   "output_ivs", "worker",         "requeued",
 	};
 	json_t *v = json_object();
 	int rc = v ? 0 : CU_ENOMEM;
