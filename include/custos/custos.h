@@ -172,6 +172,9 @@ struct custos_function_io {
  * A function. Strings that are NULL and the payload when NULL are not sent
  * (for an update: unchanged). Arrays are sent when they have entries or
  * when their bit is in set; is_public and quota only when their bit is.
+ * fuel and max_memory, a wasm function's limits, are sent together as
+ * "limits" when either is not 0 (0: the platform's default; an update that
+ * sends them replaces both).
  */
 struct custos_function_spec {
 	const char *name;
@@ -191,6 +194,8 @@ struct custos_function_spec {
 	size_t nallow;
 	uint64_t quota; /* 0: unlimited */
 	unsigned set;
+	uint64_t fuel;       /* wasm: instructions per run, 0 or 1 to 10^12 */
+	uint64_t max_memory; /* wasm: bytes of linear memory, 0 or 64 KiB to 4 GiB */
 };
 
 int custos_function_register(struct custos_client *c, const struct custos_function_spec *f,

@@ -25,6 +25,7 @@
 #include "store/store.h"
 #include "worker/fetch.h"
 #include "worker/sandbox.h"
+#include "worker/wasm_exec.h"
 
 #define SLOTS_MAX PLAT_LIST_MAX
 
@@ -210,12 +211,49 @@ static int prepare(struct platform *p, const json_t *task, struct run *r, struct
 	return 0;
 }
 
+/* A wasm function's sandbox: address space besides its linear memory (inputs, module...). */
+#define WASM_SANDBOX_BASE (1024ull << 20)
+
+/*
+ * The wasm executor: the function's module from the payload table (checked
+ * against the record's payload_sha256) into ctx->code (*code, malloc'd,
+ * the caller frees it), its "limits" into ctx->fuel and ctx->max_memory
+ * (0: the executor's defaults), and the sandbox's memory limit made room
+ * for the linear memory.
+ */
+static int wasm_prepare(struct platform *p, const json_t *fn, struct fn_ctx *ctx, uint8_t **code,
+                        struct sb_limits *lim, struct plat_error *err)
+{
+	const json_t *limits = json_object_get(fn, "limits");
+	const char *id = jstr(fn, "id"), *sum = jstr(fn, "payload_sha256");
+	uint8_t want[32], got[32];
+	size_t n = 0;
+	int rc;
+
+	*code = NULL;
+	if (!id || !sum || cu_hex_decode_exact(sum, want, sizeof(want)))
+		return plat_fail(err, CU_ESTATE, "the wasm function's record names no module");
+	if ((rc = st_get(p->st, PLAT_T_PAYLOADS, id, code, &n, NULL)))
+		return plat_fail(err, rc, "the wasm function's module cannot be read: %s",
+		                 cu_strerror(rc));
+	if ((rc = cr_sha256(*code, n, got)) || !cu_ct_eq(got, want, sizeof(got)))
+		return plat_fail(err, CU_EAUTH,
+		                 "the wasm function's module is not the one registered");
+	ctx->code = *code;
+	ctx->code_len = n;
+	ctx->fuel = (uint64_t)json_integer_value(json_object_get(limits, "fuel"));
+	ctx->max_memory = (uint64_t)json_integer_value(json_object_get(limits, "memory"));
+	lim->memory = WASM_SANDBOX_BASE + (ctx->max_memory ? ctx->max_memory : WX_DEF_MEMORY);
+	return 0;
+}
+
 int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char **result,
                  json_t **written, struct plat_error *err)
 {
 	const char *ex = jstr(fn, "executor"), *name = jstr(fn, "builtin");
-	const struct fn_builtin *b;
+	const struct fn_builtin *b = NULL;
 	struct sb_limits lim = {.output = PLAT_OUTPUT_MAX};
+	uint8_t *code = NULL;
 	struct sb_result res;
 	struct run *r;
 	json_t *w = NULL;
@@ -223,11 +261,9 @@ int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char 
 
 	*result = NULL;
 	*written = NULL;
-	if (ex && !strcmp(ex, "wasm"))
-		return plat_fail(err, CU_EUNSUPPORTED, "the wasm executor is not available yet");
-	if (!ex || strcmp(ex, "builtin"))
+	if (!ex || (strcmp(ex, "builtin") && strcmp(ex, "wasm")))
 		return plat_fail(err, CU_EUNSUPPORTED, "unknown executor \"%.32s\"", ex ? ex : "");
-	if (!(b = fn_find(name ? name : "")))
+	if (!strcmp(ex, "builtin") && !(b = fn_find(name ? name : "")))
 		return plat_fail(err, CU_EUNSUPPORTED, "unknown builtin \"%.64s\"",
 		                 name ? name : "");
 	/* OpenSSL reads its configuration file once, on first use: before the
@@ -240,7 +276,9 @@ int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char 
 	}
 	if ((rc = prepare(p, task, r, err)))
 		goto out;
-	if ((rc = sb_run(b->run, &r->ctx, &lim, &p->cancel, &res))) {
+	if (!b && (rc = wasm_prepare(p, fn, &r->ctx, &code, &lim, err)))
+		goto out;
+	if ((rc = sb_run(b ? b->run : wx_run, &r->ctx, &lim, &p->cancel, &res))) {
 		plat_fail(err, rc, "the sandbox could not start: %s", cu_strerror(rc));
 		goto out;
 	}
@@ -259,6 +297,7 @@ int plat_execute(struct platform *p, const json_t *task, const json_t *fn, char 
 out:
 	run_free(r);
 	free(r);
+	free(code);
 	cu_wipe(&res, sizeof(res));
 	if (rc)
 		json_decref(w);
