@@ -34,12 +34,12 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# wasm_host_mods.h is generated (tests/unit/wasm/gen.sh): not formatted.
+# wasm_*_mods.h are generated (tests/unit/wasm/gen.sh): not formatted.
 format:
-	git ls-files '*.c' '*.h' ':!tests/unit/wasm/wasm_host_mods.h' | xargs clang-format -i
+	git ls-files '*.c' '*.h' ':!tests/unit/wasm/wasm_*_mods.h' | xargs clang-format -i
 
 format-check:
-	git ls-files '*.c' '*.h' ':!tests/unit/wasm/wasm_host_mods.h' | xargs clang-format --dry-run --Werror
+	git ls-files '*.c' '*.h' ':!tests/unit/wasm/wasm_*_mods.h' | xargs clang-format --dry-run --Werror
 
 bench: build
 	bench/run-all

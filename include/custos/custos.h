@@ -174,6 +174,9 @@ struct custos_function_io {
  * (for an update: unchanged). Arrays are sent when they have entries or
  * when their bit is in set; is_public, quota and idempotent only when
  * their bit is.
+ * fuel and max_memory, a wasm function's limits, are sent together as
+ * "limits" when either is not 0 (0: the platform's default; an update that
+ * sends them replaces both).
  */
 struct custos_function_spec {
 	const char *name;
@@ -197,6 +200,8 @@ struct custos_function_spec {
 	   of it again after losing the worker that ran it (default: a
 	   builtin's own answer, no for wasm). */
 	int idempotent;
+	uint64_t fuel;       /* wasm: instructions per run, 0 or 1 to 10^12 */
+	uint64_t max_memory; /* wasm: bytes of linear memory, 0 or 64 KiB to 4 GiB */
 };
 
 int custos_function_register(struct custos_client *c, const struct custos_function_spec *f,

@@ -11,17 +11,23 @@
 
 #define FN_LIST_MAX    64
 #define FN_PAYLOAD_MAX (8u << 20)
+#define FN_FUEL_MAX    1000000000000ull /* the platform's maxima of a wasm function's limits */
+#define FN_MEMORY_MIN  65536ull
+#define FN_MEMORY_MAX  (4096ull << 20)
 
 static const char register_usage[] =
-    "register --name N --executor builtin|wasm [--builtin NAME] [--payload FILE]\n"
-    "         [--description D] [--arg NAME[=DEFAULT]]... [--fixed-arg NAME=VALUE]...\n"
+    "register --name N --executor builtin|wasm [--builtin NAME]\n"
+    "         [--payload FILE [--fuel N] [--max-memory BYTES]] [--description D]\n"
+    "         [--arg NAME[=DEFAULT]]... [--fixed-arg NAME=VALUE]...\n"
     "         [--input NAME]... [--optional-input NAME]... [--output NAME]...\n"
     "         [--optional-output NAME]... [--public | --allow USER...] [--quota N]\n"
     "         [--idempotent yes|no] [--json]\n"
     "\n"
     "  Register a function and print its id. --arg declares an argument tasks may\n"
     "  give (an argument without default must be given); --fixed-arg one they may\n"
-    "  not override. --payload is the wasm module. --quota N limits the uses\n"
+    "  not override. --payload is the wasm module; --fuel (instructions, 1 to\n"
+    "  10^12) and --max-memory (bytes of linear memory, 64 KiB to 4 GiB) limit each\n"
+    "  run of it (default 10^10 and 256 MiB). --quota N limits the uses\n"
     "  (0: unlimited). --public lets every user run it; --allow lets these users.\n"
     "  --idempotent: whether a task may run again after its worker was lost\n"
     "  (default: the builtin's own answer; no for wasm).\n";
@@ -158,6 +164,15 @@ static int fn_opt(struct pc *p, void *arg, int c, const char *optarg)
 		f->idempotent = !strcmp(optarg, "yes");
 		f->set |= CUSTOS_FN_IDEMPOTENT;
 		return 0;
+	case 'U':
+		if (cli_parse_u64(optarg, 1, FN_FUEL_MAX, &f->fuel))
+			return cli_usage_error("%s: --fuel wants 1 to 10^12 instructions", p->name);
+		return 0;
+	case 'M':
+		if (cli_parse_u64(optarg, FN_MEMORY_MIN, FN_MEMORY_MAX, &f->max_memory))
+			return cli_usage_error("%s: --max-memory wants 65536 to 4294967296 bytes",
+			                       p->name);
+		return 0;
 	default:
 		return cli_usage_error("%s: bad option", p->name);
 	}
@@ -179,6 +194,8 @@ static const struct option fn_opts[] = {
     {"allow", required_argument, NULL, 'A'},
     {"quota", required_argument, NULL, 'q'},
     {"payload", required_argument, NULL, 'P'},
+    {"fuel", required_argument, NULL, 'U'},
+    {"max-memory", required_argument, NULL, 'M'},
     {"idempotent", required_argument, NULL, 'D'},
     {NULL, 0, NULL, 0},
 };
@@ -202,6 +219,9 @@ static int fn_prepare(struct pc *p, int argc, char **argv, struct fn_args *a, in
 		return cli_usage_error("%s: --executor is builtin or wasm", p->name);
 	if (a->f.executor && !strcmp(a->f.executor, "builtin") && a->payload_path)
 		return cli_usage_error("%s: --payload is for wasm functions", p->name);
+	if (a->f.executor && !strcmp(a->f.executor, "builtin") && (a->f.fuel || a->f.max_memory))
+		return cli_usage_error("%s: --fuel and --max-memory are for wasm functions",
+		                       p->name);
 	if (a->f.executor && !strcmp(a->f.executor, "wasm") && a->f.builtin)
 		return cli_usage_error("%s: --builtin is for builtin functions", p->name);
 	if (a->payload_path) {
@@ -286,6 +306,8 @@ static void names_text(const char *label, const json_t *arr)
 
 static void fn_text(const json_t *v)
 {
+	const json_t *lim = json_object_get(v, "limits");
+
 	printf("id:          %s\nname:        %s\nowner:       %s\nexecutor:    %s %s%s\n",
 	       pc_str(v, "id"), pc_str(v, "name"), pc_str(v, "owner"), pc_str(v, "executor"),
 	       pc_str(v, "builtin"), pc_str(v, "payload_sha256"));
@@ -293,6 +315,10 @@ static void fn_text(const json_t *v)
 	names_text("arguments:", json_object_get(v, "arguments"));
 	names_text("inputs:", json_object_get(v, "inputs"));
 	names_text("outputs:", json_object_get(v, "outputs"));
+	if (json_is_object(lim))
+		printf("limits:      fuel %lld, memory %lld (0: default)\n",
+		       (long long)json_integer_value(json_object_get(lim, "fuel")),
+		       (long long)json_integer_value(json_object_get(lim, "memory")));
 	printf("public:      %s\ndisabled:    %s\n",
 	       json_is_true(json_object_get(v, "public")) ? "yes" : "no",
 	       json_is_true(json_object_get(v, "disabled")) ? "yes" : "no");

@@ -76,6 +76,23 @@ static int set_payload(struct custos_client *c, json_t *o, const struct custos_f
 	return rc;
 }
 
+/* "limits": the members that are not 0 (the platform checks the ranges). */
+static int set_limits(struct custos_client *c, json_t *o, const struct custos_function_spec *f)
+{
+	json_t *l;
+
+	if (f->fuel > (uint64_t)INT64_MAX || f->max_memory > (uint64_t)INT64_MAX)
+		return cl_fail(c, CUSTOS_EINVAL, "limits too large");
+	if (!(l = json_object()) ||
+	    (f->fuel && json_object_set_new(l, "fuel", json_integer((json_int_t)f->fuel))) ||
+	    (f->max_memory &&
+	     json_object_set_new(l, "memory", json_integer((json_int_t)f->max_memory)))) {
+		json_decref(l);
+		return cl_fail(c, CUSTOS_ENOMEM, "out of memory");
+	}
+	return cl_set_new(c, o, "limits", l);
+}
+
 /* The request body of a register (or, with every member optional, an update). */
 static int spec_json(struct custos_client *c, const struct custos_function_spec *f, json_t *o)
 {
@@ -103,6 +120,8 @@ static int spec_json(struct custos_client *c, const struct custos_function_spec 
 		return rc;
 	if ((f->set & CUSTOS_FN_IDEMPOTENT) &&
 	    (rc = cl_set_new(c, o, "idempotent", json_boolean(f->idempotent))))
+		return rc;
+	if ((f->fuel || f->max_memory) && (rc = set_limits(c, o, f)))
 		return rc;
 	if (f->set & CUSTOS_FN_QUOTA) {
 		if (f->quota > (uint64_t)INT64_MAX)

@@ -53,6 +53,15 @@ struct fn_ctx {
 	size_t noutputs;
 	char result[FN_RESULT_MAX + 1]; /* the task's result text (NUL-terminated) */
 	char reason[FN_REASON_MAX];     /* why it failed, one sentence */
+	/*
+	 * The executor's code and its limits, for a function that is not a
+	 * builtin (a wasm module: src/worker/wasm_exec.h); NULL and 0 for a
+	 * builtin. The sandbox carries them into its child like the inputs.
+	 */
+	const uint8_t *code;
+	size_t code_len;
+	uint64_t fuel;       /* instruction budget; 0: the executor's default */
+	uint64_t max_memory; /* bytes of the code's own memory; 0: the executor's default */
 };
 
 /* The value of argument name, or NULL. */

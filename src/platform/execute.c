@@ -73,30 +73,45 @@ out:
 	return rc;
 }
 
-/* The job's "function": the builtin's name, or the wasm payload and its limits. */
+/*
+ * The job's "function": the builtin's name, or the wasm module (checked
+ * against the record's payload_sha256: the store is untrusted) and its
+ * limits.
+ */
 static int job_function(struct platform *p, const json_t *fn, json_t **out, struct plat_error *err)
 {
-	const char *ex = jstr(fn, "executor");
-	uint8_t *code = NULL;
+	const json_t *limits = json_object_get(fn, "limits");
+	const char *ex = jstr(fn, "executor"), *sum = jstr(fn, "payload_sha256");
+	uint8_t *code = NULL, want[32], got[32];
 	size_t n = 0;
 	json_t *f;
 	int rc = 0;
 
 	if (!(f = json_pack("{s:s}", "executor", ex ? ex : "")))
 		return plat_fail(err, CU_ENOMEM, "out of memory");
-	if (jstr(fn, "builtin"))
+	if (jstr(fn, "builtin")) {
 		rc = cu_json_set_str(f, "builtin", jstr(fn, "builtin"));
-	else if (ex && !strcmp(ex, "wasm")) {
-		if ((rc = st_get(p->st, PLAT_T_PAYLOADS, jstr(fn, "id"), &code, &n, NULL))) {
-			json_decref(f);
-			return plat_fail(err, rc, "the function's module is gone");
-		}
-		rc = cu_json_set_b64(f, "payload", code, n);
+	} else if (ex && !strcmp(ex, "wasm")) {
+		if (!sum || cu_hex_decode_exact(sum, want, sizeof(want)))
+			rc =
+			    plat_fail(err, CU_ESTATE, "the wasm function's record names no module");
+		else if ((rc = st_get(p->st, PLAT_T_PAYLOADS, jstr(fn, "id"), &code, &n, NULL)))
+			plat_fail(err, rc, "the wasm function's module cannot be read: %s",
+			          cu_strerror(rc));
+		else if ((rc = cr_sha256(code, n, got)) || !cu_ct_eq(got, want, sizeof(got)))
+			rc = plat_fail(err, CU_EAUTH,
+			               "the wasm function's module is not the one registered");
+		else if (cu_json_set_b64(f, "payload", code, n) ||
+		         (json_is_integer(json_object_get(limits, "fuel")) &&
+		          json_object_set(f, "fuel", json_object_get(limits, "fuel"))) ||
+		         (json_is_integer(json_object_get(limits, "memory")) &&
+		          json_object_set(f, "memory", json_object_get(limits, "memory"))))
+			rc = plat_fail(err, CU_ENOMEM, "out of memory");
 		free(code);
 	}
 	if (rc) {
 		json_decref(f);
-		return plat_fail(err, CU_ENOMEM, "out of memory");
+		return rc;
 	}
 	*out = f;
 	return 0;

@@ -26,10 +26,10 @@
 
 static const char *const fn_fields[] = {
     "name",    "description", "executor", "builtin", "payload",    "arguments", "inputs",
-    "outputs", "public",      "allow",    "quota",   "idempotent", NULL};
+    "outputs", "public",      "allow",    "quota",   "idempotent", "limits",    NULL};
 static const char *const fn_update_fields[] = {
-    "id",     "name",    "description", "executor", "builtin", "payload",    "arguments",
-    "inputs", "outputs", "public",      "allow",    "quota",   "idempotent", NULL};
+    "id",      "name",   "description", "executor", "builtin",    "payload", "arguments", "inputs",
+    "outputs", "public", "allow",       "quota",    "idempotent", "limits",  NULL};
 static const char *const id_only[] = {"id", NULL};
 static const char *const no_fields[] = {NULL};
 
@@ -257,12 +257,60 @@ static int parse_payload(const json_t *in, uint8_t **out, size_t *outlen, struct
 	return 0;
 }
 
+/* One member of "limits": an integer in min..max, left out when absent. */
+static int limit_member(const json_t *lim, const char *key, uint64_t min, uint64_t max, json_t *out,
+                        struct plat_error *err)
+{
+	const json_t *v = json_object_get(lim, key);
+	json_int_t n;
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return plat_fail(err, CU_EFORMAT, "\"limits\".\"%s\" is not an integer", key);
+	n = json_integer_value(v);
+	if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
+		return plat_fail(err, CU_ELIMIT, "\"limits\".\"%s\" must be %llu to %llu", key,
+		                 (unsigned long long)min, (unsigned long long)max);
+	return json_object_set_new(out, key, json_integer(n)) ? nomem(err) : 0;
+}
+
+/*
+ * "limits" of a wasm function: {"fuel": instructions, "memory": bytes of
+ * linear memory}, each optional (absent: the executor's default), copied
+ * into *out; NULL when absent or null.
+ */
+static int parse_limits(const json_t *in, json_t **out, struct plat_error *err)
+{
+	static const char *const keys[] = {"fuel", "memory", NULL};
+	const json_t *v = json_object_get(in, "limits");
+	json_t *l;
+	int rc;
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return plat_fail(err, CU_EFORMAT, "\"limits\" is not an object");
+	if ((rc = plat_only_keys(v, keys, err)))
+		return rc;
+	if (!(l = json_object()))
+		return nomem(err);
+	if ((rc = limit_member(v, "fuel", 1, PLAT_FUEL_MAX, l, err)) ||
+	    (rc = limit_member(v, "memory", PLAT_MEMORY_MIN, PLAT_MEMORY_MAX, l, err))) {
+		json_decref(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
 /* A function as a request gives it; each member NULL (or unset) when absent. */
 struct fn_spec {
 	const char *name, *description, *executor, *builtin;
 	uint8_t *payload; /* decoded, malloc'd */
 	size_t payload_len;
-	json_t *arguments, *inputs, *outputs, *allow; /* normalised, owned */
+	json_t *arguments, *inputs, *outputs, *allow, *limits; /* normalised, owned */
 	int has_public, public_, has_quota;
 	int has_idempotent, idempotent;
 	int64_t quota;
@@ -276,6 +324,7 @@ static void spec_free(struct fn_spec *s)
 	json_decref(s->inputs);
 	json_decref(s->outputs);
 	json_decref(s->allow);
+	json_decref(s->limits);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -328,15 +377,16 @@ static int parse_spec(struct platform *p, const json_t *in, struct fn_spec *s,
 	    (rc = parse_payload(in, &s->payload, &s->payload_len, err)) ||
 	    (rc = parse_params(in, "arguments", 1, &s->arguments, err)) ||
 	    (rc = parse_params(in, "inputs", 0, &s->inputs, err)) ||
-	    (rc = parse_params(in, "outputs", 0, &s->outputs, err)))
+	    (rc = parse_params(in, "outputs", 0, &s->outputs, err)) ||
+	    (rc = parse_limits(in, &s->limits, err)))
 		return rc;
 	if ((v = json_object_get(in, "allow")) && !json_is_null(v) &&
 	    ((rc = plat_req_str_list(in, "allow", PLAT_USER_MAX, &s->allow, err)) ||
 	     (rc = plat_obj_check_users(p, s->allow, "allow", err))))
 		return rc;
 	s->given = !!s->name + !!s->description + !!s->executor + !!s->builtin + !!s->payload +
-	           !!s->arguments + !!s->inputs + !!s->outputs + !!s->allow + s->has_public +
-	           s->has_quota + s->has_idempotent;
+	           !!s->arguments + !!s->inputs + !!s->outputs + !!s->allow + !!s->limits +
+	           s->has_public + s->has_quota + s->has_idempotent;
 	return 0;
 }
 
@@ -357,6 +407,8 @@ static int spec_apply(json_t *rec, const struct fn_spec *s)
 		rc |= json_object_set(rec, "outputs", s->outputs) ? CU_ENOMEM : 0;
 	if (s->allow)
 		rc |= json_object_set(rec, "allow", s->allow) ? CU_ENOMEM : 0;
+	if (s->limits)
+		rc |= json_object_set(rec, "limits", s->limits) ? CU_ENOMEM : 0;
 	if (s->has_public)
 		rc |= cu_json_set_bool(rec, "public", s->public_);
 	if (s->has_quota)
@@ -502,6 +554,8 @@ static int check_executor(const struct fn_spec *s, struct plat_error *err)
 	if (!strcmp(s->executor, "builtin")) {
 		if (s->payload)
 			return plat_fail(err, CU_EINVAL, "\"payload\" is for wasm functions");
+		if (s->limits)
+			return plat_fail(err, CU_EINVAL, "\"limits\" are for wasm functions");
 		if (!s->builtin)
 			return plat_fail(err, CU_EINVAL, "\"builtin\" is missing");
 	} else {
@@ -628,6 +682,10 @@ static int update_executor(json_t *rec, const struct fn_spec *s, int *drop, stru
 	if (to_builtin) {
 		if (s->payload)
 			return plat_fail(err, CU_EINVAL, "\"payload\" is for wasm functions");
+		if (s->limits)
+			return plat_fail(err, CU_EINVAL, "\"limits\" are for wasm functions");
+		if (was_wasm)
+			json_object_del(rec, "limits");
 		if (!builtin && !was_wasm)
 			return 0; /* the builtin it names stays */
 		if (!builtin)

@@ -73,7 +73,10 @@
 #define PLAT_URL_MAX      2048
 #define PLAT_LIST_MAX     64 /* arguments, inputs, outputs, owners, allowlist entries */
 #define PLAT_PAYLOAD_MAX  (8u * 1024 * 1024)
-#define PLAT_PASSWORD_GEN 24 /* characters of a generated password */
+#define PLAT_FUEL_MAX     1000000000000ull /* a wasm function's "limits"."fuel" */
+#define PLAT_MEMORY_MIN   65536ull         /* its "limits"."memory": one page ... */
+#define PLAT_MEMORY_MAX   (4096ull << 20)  /* ... to the 32-bit address space */
+#define PLAT_PASSWORD_GEN 24               /* characters of a generated password */
 
 /*
  * Tokens whose signature verified, by SHA-256 of the token: a request with

@@ -223,8 +223,9 @@ void plat_worker_stop(struct platform *p)
 
 /*
  * Take the next runnable staged task into t, committed as running on wid
- * (NULL: this process). Tasks that cannot run any more end failed on the
- * way. CU_ENOTFOUND when the queue is empty.
+ * (NULL: this process), and return 0; or end the next one failed, when it
+ * cannot run any more, and return TAKE_ENDED. CU_ENOTFOUND when the queue
+ * is empty.
  */
 static int take(struct platform *p, const char *wid, struct plat_task *t)
 {
@@ -248,9 +249,12 @@ static int take(struct platform *p, const char *wid, struct plat_task *t)
 		}
 		if (taken == 0)
 			return 0;
-		if (taken == TAKE_ENDED && p->on_done) {
+		if (taken == TAKE_ENDED) {
 			snprintf(id, sizeof(id), "%s", jstr(t->rec, "id"));
-			p->on_done(p->notify_arg, id);
+			plat_task_release(t);
+			if (p->on_done)
+				p->on_done(p->notify_arg, id);
+			return TAKE_ENDED;
 		}
 		plat_task_release(t);
 	}
@@ -264,7 +268,7 @@ int plat_worker_run_one(struct platform *p)
 	if (!p)
 		return CU_EINVAL;
 	if ((rc = take(p, NULL, &t)))
-		return rc;
+		return rc == TAKE_ENDED ? 0 : rc;
 	rc = run_task(p, &t);
 	plat_task_release(&t);
 	return rc;
@@ -291,7 +295,9 @@ int plat_remote_take(struct platform *p, const char *wid, char task_id[PLAT_ID_M
 	if (!p || !wid_ok(wid) || !task_id || !job)
 		return CU_EINVAL;
 	for (;;) {
-		if ((rc = take(p, wid, &t)))
+		if ((rc = take(p, wid, &t)) == TAKE_ENDED)
+			continue;
+		if (rc)
 			return rc;
 		snprintf(task_id, PLAT_ID_MAX + 1, "%s", jstr(t.rec, "id"));
 		memset(&err, 0, sizeof(err));

@@ -15,12 +15,16 @@
 #include "worker/fetch.h"
 #include "worker/job.h"
 #include "worker/sandbox.h"
+#include "worker/wasm_exec.h"
+#include "wasm/wasm.h"
 
 struct job_run {
 	struct fn_arg args[WK_JOB_SLOTS_MAX];
 	struct fn_input in[WK_JOB_SLOTS_MAX];
 	struct fn_output out[WK_JOB_SLOTS_MAX];
 	const json_t *out_slot[WK_JOB_SLOTS_MAX];
+	uint8_t *code; /* a wasm function's module */
+	size_t code_len;
 	struct fn_ctx ctx;
 };
 
@@ -40,6 +44,7 @@ static void run_free(struct job_run *r)
 		cu_free_secret((void *)(uintptr_t)r->in[i].data, r->in[i].len);
 	for (size_t i = 0; i < r->ctx.noutputs; i++)
 		cu_free_secret(r->out[i].data, r->out[i].cap);
+	free(r->code);
 	cu_wipe(r, sizeof(*r));
 }
 
@@ -188,16 +193,47 @@ out:
 	return rc;
 }
 
-/* The entry of the job's function. */
-static int entry_of(const json_t *job, fn_entry *entry, char *why, size_t whysz)
+/* A wasm sandbox's address space besides the linear memory (inputs, module, interpreter). */
+#define WASM_SANDBOX_BASE (1024ull << 20)
+
+/* The module and limits of a wasm job into r's context; the sandbox's memory made room. */
+static int wasm_entry(const json_t *fn, struct job_run *r, struct sb_limits *lim, char *why,
+                      size_t whysz)
+{
+	int64_t fuel = 0, mem = 0;
+	int rc;
+
+	if ((rc = cu_json_get_b64(fn, "payload", WASM_MAX_MODULE_SIZE, &r->code, &r->code_len)) ||
+	    !r->code_len)
+		return cu_reason(why, whysz, rc == CU_ELIMIT ? CU_ELIMIT : CU_EFORMAT,
+		                 "the job's wasm module is malformed");
+	if ((json_object_get(fn, "fuel") && cu_json_get_int(fn, "fuel", 1, INT64_MAX, &fuel)) ||
+	    (json_object_get(fn, "memory") &&
+	     cu_json_get_int(fn, "memory", WASM_PAGE_SIZE, (int64_t)WX_MAX_MEMORY, &mem)))
+		return cu_reason(why, whysz, CU_EFORMAT, "the job's wasm limits are malformed");
+	r->ctx.code = r->code;
+	r->ctx.code_len = r->code_len;
+	r->ctx.fuel = (uint64_t)fuel;
+	r->ctx.max_memory = (uint64_t)mem;
+	lim->memory = WASM_SANDBOX_BASE + (mem ? (uint64_t)mem : WX_DEF_MEMORY);
+	return 0;
+}
+
+/* The entry of the job's function (and, for wasm, its module and limits). */
+static int entry_of(const json_t *job, struct job_run *r, struct sb_limits *lim, fn_entry *entry,
+                    char *why, size_t whysz)
 {
 	const json_t *fn = json_object_get(job, "function");
 	const char *ex = jstr(fn, "executor"), *name = jstr(fn, "builtin");
 	const struct fn_builtin *b;
+	int rc;
 
-	if (ex && !strcmp(ex, "wasm"))
-		return cu_reason(why, whysz, CU_EUNSUPPORTED,
-		                 "the wasm executor is not available yet");
+	if (ex && !strcmp(ex, "wasm")) {
+		if ((rc = wasm_entry(fn, r, lim, why, whysz)))
+			return rc;
+		*entry = wx_run;
+		return 0;
+	}
 	if (!ex || strcmp(ex, "builtin"))
 		return cu_reason(why, whysz, CU_EUNSUPPORTED, "unknown executor \"%.32s\"",
 		                 ex ? ex : "");
@@ -244,8 +280,6 @@ int wk_job_run(const json_t *job, const volatile int *cancel, json_t **reply, ch
 	*reply = NULL;
 	if (!json_is_object(job))
 		return cu_reason(why, whysz, CU_EFORMAT, "the job is not an object");
-	if ((rc = entry_of(job, &entry, why, whysz)))
-		return rc;
 	/* OpenSSL reads its configuration file once, on first use: before the
 	   sandbox, whose child may open no file (rsa-sign, password-check). */
 	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1)
@@ -255,7 +289,7 @@ int wk_job_run(const json_t *job, const volatile int *cancel, json_t **reply, ch
 		rc = cu_reason(why, whysz, CU_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prepare(job, r, why, whysz)))
+	if ((rc = entry_of(job, r, &lim, &entry, why, whysz)) || (rc = prepare(job, r, why, whysz)))
 		goto out;
 	if ((rc = sb_run(entry, &r->ctx, &lim, cancel, res))) {
 		cu_reason(why, whysz, rc, "the sandbox could not start: %s", cu_strerror(rc));

@@ -47,6 +47,7 @@
 #define SB_POLL_MS        100        /* cancel is looked at least this often */
 #define SB_SEND_BURST     (4u << 20) /* bytes sent before looking at the clock again */
 #define SB_SOCKBUF        (1 << 20)
+#define SB_REQ_HDR        32 /* bytes kept for one request frame's header and fixed fields */
 
 #define SB_DEF_MEMORY (1024ull * 1024 * 1024)
 #define SB_DEF_CPU_S  60u
@@ -332,7 +333,7 @@ int sb_parser_finish(struct sb_parser *p)
 struct sb_req {
 	struct iovec *iov;
 	size_t niov, cur;
-	uint8_t *hdrs; /* 16 bytes per frame header */
+	uint8_t *hdrs; /* SB_REQ_HDR bytes per frame header */
 	size_t nhdr;
 };
 
@@ -351,7 +352,7 @@ static void req_add(struct sb_req *r, const void *p, size_t n)
 
 static uint8_t *req_hdr(struct sb_req *r)
 {
-	return r->hdrs + 16 * r->nhdr++;
+	return r->hdrs + SB_REQ_HDR * r->nhdr++;
 }
 
 static int req_check(const struct fn_ctx *c, size_t *frames, char *why, size_t whysz)
@@ -365,6 +366,13 @@ static int req_check(const struct fn_ctx *c, size_t *frames, char *why, size_t w
 		return cu_reason(why, whysz, CU_EINVAL,
 		                 "a NULL array of arguments, inputs or outputs");
 	*frames = c->nargs + c->ninputs + c->noutputs + 1;
+	if (c->code_len && !c->code)
+		return cu_reason(why, whysz, CU_EINVAL, "code of %zu bytes at NULL", c->code_len);
+	if (c->code_len > SB_CODE_MAX)
+		return cu_reason(why, whysz, CU_ELIMIT, "the code is larger than %u bytes",
+		                 SB_CODE_MAX);
+	if (c->code_len)
+		*frames += c->code_len / SB_CHUNK + 2;
 	for (i = 0; i < c->nargs; i++) {
 		if (!c->args[i].name || !c->args[i].value)
 			return cu_reason(why, whysz, CU_EINVAL, "argument %zu has no name or value",
@@ -390,22 +398,43 @@ static int req_check(const struct fn_ctx *c, size_t *frames, char *why, size_t w
 	return 0;
 }
 
+/* DATA frames over data[0..len), after the INPUT or CODE frame that announced them. */
+static void req_data(struct sb_req *r, const uint8_t *data, size_t len)
+{
+	size_t off, n;
+	uint8_t *h;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < SB_CHUNK ? len - off : SB_CHUNK;
+		h = req_hdr(r);
+		put_hdr(h, SB_F_DATA, (uint32_t)n);
+		req_add(r, h, SB_HDR_LEN);
+		req_add(r, data + off, n);
+	}
+}
+
 static void req_input(struct sb_req *r, const struct fn_input *in)
 {
-	size_t nl = strlen(in->name), off, n;
+	size_t nl = strlen(in->name);
 	uint8_t *h = req_hdr(r);
 
 	put_hdr(h, SB_F_INPUT, (uint32_t)(8 + nl));
 	put64(h + SB_HDR_LEN, in->len);
 	req_add(r, h, SB_HDR_LEN + 8);
 	req_add(r, in->name, nl);
-	for (off = 0; off < in->len; off += n) {
-		n = in->len - off < SB_CHUNK ? in->len - off : SB_CHUNK;
-		h = req_hdr(r);
-		put_hdr(h, SB_F_DATA, (uint32_t)n);
-		req_add(r, h, SB_HDR_LEN);
-		req_add(r, in->data + off, n);
-	}
+	req_data(r, in->data, in->len);
+}
+
+static void req_code(struct sb_req *r, const struct fn_ctx *c)
+{
+	uint8_t *h = req_hdr(r);
+
+	put_hdr(h, SB_F_CODE, 24);
+	put64(h + SB_HDR_LEN, c->code_len);
+	put64(h + SB_HDR_LEN + 8, c->fuel);
+	put64(h + SB_HDR_LEN + 16, c->max_memory);
+	req_add(r, h, SB_HDR_LEN + 24);
+	req_data(r, c->code, c->code_len);
 }
 
 /* Lay out every frame of the request; nothing is copied but the headers. */
@@ -418,12 +447,14 @@ static int req_build(const struct fn_ctx *c, struct sb_req *r, char *why, size_t
 	memset(r, 0, sizeof(*r));
 	if ((rc = req_check(c, &frames, why, whysz)))
 		return rc;
-	r->hdrs = cu_calloc(frames, 16);
+	r->hdrs = cu_calloc(frames, SB_REQ_HDR);
 	r->iov = cu_calloc(frames, 3 * sizeof(*r->iov));
 	if (!r->hdrs || !r->iov) {
 		req_free(r);
 		return cu_reason(why, whysz, CU_ENOMEM, "no memory for the sandbox's request");
 	}
+	if (c->code_len)
+		req_code(r, c);
 	for (i = 0; i < c->nargs; i++) {
 		nl = strlen(c->args[i].name);
 		vl = strlen(c->args[i].value);
@@ -640,7 +671,10 @@ static struct scmp_arg_cmp cmp(unsigned arg, enum scmp_compare op, uint64_t a, u
  * The allow-list. Everything else traps (SIGSYS, reported as forbidden);
  * fstat and newfstatat fail with EPERM instead, because stdio asks for them
  * on its first use of a stream (newfstatat also takes absolute paths, so it
- * is not allowed through). Another architecture's calls kill the process.
+ * is not allowed through); sysinfo fails with ENOSYS, because glibc's qsort
+ * asks it for the machine's memory before sorting more than a little, and
+ * falls back to its in-place sort without it. Another architecture's calls
+ * kill the process.
  */
 static void child_seccomp(void)
 {
@@ -693,6 +727,8 @@ static void child_seccomp(void)
 	if (!rc)
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(newfstatat), 0);
 	if (!rc)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(sysinfo), 0);
+	if (!rc)
 		rc = seccomp_load(f);
 	seccomp_release(f);
 	if (rc)
@@ -705,6 +741,11 @@ struct child_req {
 	struct fn_input inputs[SB_COUNT_MAX];
 	struct fn_output outputs[SB_COUNT_MAX];
 	size_t nargs, ninputs, noutputs;
+	uint8_t *code;
+	size_t code_len;
+	uint64_t fuel, max_memory;
+	uint8_t *fill;    /* where DATA frames go: the last input's or the code's buffer */
+	size_t *fill_len; /* and its length so far */
 };
 
 static void child_read(void *b, size_t n)
@@ -772,6 +813,19 @@ static int child_frame_in(struct child_req *q, uint8_t type, const uint8_t *b, u
 		in->data = malloc(total ? (size_t)total : 1);
 		if (!in->data)
 			child_nomem("the inputs do not fit in the memory limit");
+		q->fill = (uint8_t *)(uintptr_t)in->data;
+		q->fill_len = &in->len;
+		*left = total;
+		return 0;
+	case SB_F_CODE:
+		if (q->code || *left || len != 24 || cu_read_u64le(&r, &total) ||
+		    cu_read_u64le(&r, &q->fuel) || cu_read_u64le(&r, &q->max_memory) || !total ||
+		    total > SB_CODE_MAX)
+			return -1;
+		if (!(q->code = malloc((size_t)total)))
+			child_nomem("the code does not fit in the memory limit");
+		q->fill = q->code;
+		q->fill_len = &q->code_len;
 		*left = total;
 		return 0;
 	case SB_F_OUTPUT:
@@ -793,7 +847,6 @@ static void child_request(struct child_req *q)
 	uint8_t type;
 	uint32_t len;
 	uint64_t left = 0;
-	struct fn_input *in;
 
 	for (;;) {
 		child_read(h, sizeof(h));
@@ -803,11 +856,10 @@ static void child_request(struct child_req *q)
 		if (type == SB_F_GO && !left && !len)
 			break;
 		if (type == SB_F_DATA) {
-			in = q->ninputs ? &q->inputs[q->ninputs - 1] : NULL;
-			if (!in || len > left)
+			if (!q->fill || len > left)
 				child_setup_failed("a malformed request", EPROTO);
-			child_read((uint8_t *)(uintptr_t)in->data + in->len, len);
-			in->len += len;
+			child_read(q->fill + *q->fill_len, len);
+			*q->fill_len += len;
 			left -= len;
 			continue;
 		}
@@ -877,6 +929,10 @@ __attribute__((noreturn)) static void child_main(int sock, fn_entry entry,
 	c->ninputs = q->ninputs;
 	c->outputs = q->outputs;
 	c->noutputs = q->noutputs;
+	c->code = q->code;
+	c->code_len = q->code_len;
+	c->fuel = q->fuel;
+	c->max_memory = q->max_memory;
 	rc = entry(c);
 	child_send(c, rc);
 	child_exit(0);

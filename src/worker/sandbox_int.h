@@ -20,6 +20,7 @@
 #define SB_COUNT_MAX 256              /* arguments, inputs, outputs: each */
 #define SB_NAME_MAX  4096             /* bytes of a name */
 #define SB_ERR_MAX   160
+#define SB_CODE_MAX  (256u << 20) /* bytes of the executor's code (a wasm module) */
 
 /* Child to parent. */
 enum {
@@ -38,6 +39,7 @@ enum {
 	SB_F_DATA = 0x13,   /* bytes of the last INPUT */
 	SB_F_OUTPUT = 0x14, /* name (an output the function may write) */
 	SB_F_GO = 0x15,     /* empty: run the function */
+	SB_F_CODE = 0x16,   /* u64 length, u64 fuel, u64 max_memory; then DATA frames */
 };
 
 /* What the parser saw last: nothing yet, or one of the final frames. */

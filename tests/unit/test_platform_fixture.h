@@ -47,7 +47,9 @@ static inline int plat_fx_execute(struct platform *p, const json_t *task, const 
 	*result = NULL;
 	*written = NULL;
 	if (ex && !strcmp(ex, "wasm"))
-		return plat_fail(err, CU_EUNSUPPORTED, "the wasm executor is not available yet");
+		return plat_fail(
+		    err, CU_EUNSUPPORTED,
+		    "the in-process test runner runs no wasm (test_platform_wasm does)");
 	if (!ex || strcmp(ex, "builtin"))
 		return plat_fail(err, CU_EUNSUPPORTED, "unknown executor \"%.32s\"", ex ? ex : "");
 	if (!b) /* the messages of plat_execute */

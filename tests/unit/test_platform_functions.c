@@ -438,6 +438,51 @@ static void test_wasm_payload(void **state)
 	free(id);
 }
 
+/* "limits" of a wasm function: kept on the record, replaced whole, dropped with the wasm executor.
+ */
+static void test_wasm_limits(void **state)
+{
+	struct tfx *t = *state;
+	char *id;
+	json_t *out = NULL, *f, *l;
+
+	PLAT_FX_CALL(&t->f, op_function_register, &t->fo1, 0, &out, "{s:s, s:s, s:s, s:{s:I, s:I}}",
+	             "name", "w", "executor", "wasm", "payload", WASM_B64, "limits", "fuel",
+	             (json_int_t)PLAT_FUEL_MAX, "memory", (json_int_t)PLAT_MEMORY_MAX);
+	id = strdup(json_string_value(json_object_get(out, "id")));
+	json_decref(out);
+	f = get_fn(t, &t->fo1, id);
+	l = json_object_get(f, "limits");
+	assert_int_equal(json_integer_value(json_object_get(l, "fuel")), PLAT_FUEL_MAX);
+	assert_int_equal(json_integer_value(json_object_get(l, "memory")), PLAT_MEMORY_MAX);
+	json_decref(f);
+
+	/* Given again: replaced whole (an absent member takes the default again). */
+	PLAT_FX_CALL(&t->f, op_function_update, &t->fo1, 0, NULL, "{s:s, s:{s:I}}", "id", id,
+	             "limits", "memory", (json_int_t)PLAT_MEMORY_MIN);
+	f = get_fn(t, &t->fo1, id);
+	l = json_object_get(f, "limits");
+	assert_null(json_object_get(l, "fuel"));
+	assert_int_equal(json_integer_value(json_object_get(l, "memory")), PLAT_MEMORY_MIN);
+	json_decref(f);
+
+	/* Out of range in an update: refused, the record unchanged. */
+	PLAT_FX_CALL(&t->f, op_function_update, &t->fo1, CU_ELIMIT, NULL, "{s:s, s:{s:I}}", "id",
+	             id, "limits", "memory", (json_int_t)PLAT_MEMORY_MAX + 1);
+	/* Not for a builtin; turned into one, they go. */
+	PLAT_FX_CALL(&t->f, op_function_update, &t->fo1, CU_EINVAL, NULL,
+	             "{s:s, s:s, s:s, s:{s:I}}", "id", id, "executor", "builtin", "builtin", "echo",
+	             "limits", "fuel", (json_int_t)5);
+	PLAT_FX_CALL(&t->f, op_function_update, &t->fo1, 0, NULL, "{s:s, s:s, s:s}", "id", id,
+	             "executor", "builtin", "builtin", "echo");
+	f = get_fn(t, &t->fo1, id);
+	assert_null(json_object_get(f, "limits"));
+	json_decref(f);
+	PLAT_FX_CALL(&t->f, op_function_update, &t->fo1, CU_EINVAL, NULL, "{s:s, s:{s:I}}", "id",
+	             id, "limits", "fuel", (json_int_t)5);
+	free(id);
+}
+
 static void test_update_fields(void **state)
 {
 	struct tfx *t = *state;
@@ -589,6 +634,21 @@ static const struct bad bad_register[] = {
     {"{\"name\":\"f\",\"executor\":\"builtin\",\"builtin\":\"echo\",\"quota\":\"1\"}", CU_EFORMAT},
     {"{\"name\":\"f\",\"executor\":\"builtin\",\"builtin\":\"echo\",\"quota\":1.5}", CU_EFORMAT},
     {"{\"name\":\"f\",\"executor\":\"builtin\",\"builtin\":\"echo\",\"quota\":true}", CU_EFORMAT},
+#define WASM_FN "{\"name\":\"f\",\"executor\":\"wasm\",\"payload\":\"" WASM_B64 "\","
+    {"{\"name\":\"f\",\"executor\":\"builtin\",\"builtin\":\"echo\",\"limits\":{\"fuel\":5}}",
+     CU_EINVAL},
+    {WASM_FN "\"limits\":5}", CU_EFORMAT},
+    {WASM_FN "\"limits\":[]}", CU_EFORMAT},
+    {WASM_FN "\"limits\":{\"time\":5}}", CU_EINVAL},
+    {WASM_FN "\"limits\":{\"fuel\":0}}", CU_ELIMIT},
+    {WASM_FN "\"limits\":{\"fuel\":-1}}", CU_ELIMIT},
+    {WASM_FN "\"limits\":{\"fuel\":1000000000001}}", CU_ELIMIT},
+    {WASM_FN "\"limits\":{\"fuel\":\"5\"}}", CU_EFORMAT},
+    {WASM_FN "\"limits\":{\"fuel\":1.5}}", CU_EFORMAT},
+    {WASM_FN "\"limits\":{\"memory\":65535}}", CU_ELIMIT},
+    {WASM_FN "\"limits\":{\"memory\":4294967297}}", CU_ELIMIT},
+    {WASM_FN "\"limits\":{\"memory\":null}}", CU_EFORMAT},
+#undef WASM_FN
 };
 
 static void test_malformed_register(void **state)
@@ -717,6 +777,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_function_for, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wasm_payload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wasm_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_fields, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed_register, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),

@@ -147,6 +147,32 @@ static int fn_socket_sigsys_blocked(struct fn_ctx *c)
 	return fn_socket(c);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* glibc's qsort asks sysinfo for the memory size before a large sort. */
+static int fn_qsort(struct fn_ctx *c)
+{
+	enum { N = 200000 };
+	int *v = malloc(N * sizeof(*v));
+
+	if (!v)
+		return fn_fail(c, CU_ENOMEM, "no memory");
+	for (int i = 0; i < N; i++)
+		v[i] = (int)((i * 2654435761u) % 1000003u);
+	qsort(v, N, sizeof(*v), cmp_int);
+	for (int i = 1; i < N; i++)
+		if (v[i - 1] > v[i])
+			return fn_fail(c, CU_EINVAL, "not sorted");
+	free(v);
+	fn_result(c, "sorted");
+	return 0;
+}
+
 static int fn_loop(struct fn_ctx *c)
 {
 	volatile unsigned long n = 0;
@@ -395,6 +421,8 @@ static void test_allowed_calls(void **state)
 	echo_free(&e);
 	expect_outcome(run_plain(fn_long_result), SB_OK);
 	assert_int_equal(strlen(res.result), FN_RESULT_MAX);
+	expect_outcome(run_plain(fn_qsort), SB_OK);
+	assert_string_equal(res.result, "sorted");
 }
 
 static void test_failed(void **state)

@@ -1,0 +1,75 @@
+;; Teaclave's file functions over the task's files, corner by corner.
+;; Returns 0 when every check holds, else the number of the first that failed.
+;; Leaves "xy" in output "out" (written "ab" first, then created again).
+(module
+  (import "env" "teaclave_open_input" (func $open_in (param i32) (result i32)))
+  (import "env" "teaclave_create_output" (func $create_out (param i32) (result i32)))
+  (import "env" "teaclave_read_file" (func $read (param i32 i32 i32) (result i32)))
+  (import "env" "teaclave_write_file" (func $write (param i32 i32 i32) (result i32)))
+  (import "env" "teaclave_close_file" (func $close (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "in\00")
+  (data (i32.const 32) "out\00")
+  (data (i32.const 48) "nope\00")
+  (data (i32.const 64) "abxy")
+  (global $failed (mut i32) (i32.const 0))
+  ;; buffers: 128 and 136
+  (func $check (param $ok i32) (param $n i32)
+    (if (i32.and (i32.eqz (local.get $ok)) (i32.eqz (global.get $failed)))
+      (then (global.set $failed (local.get $n)))))
+  (func (export "entrypoint") (param i32 i32) (result i32)
+    (local $h1 i32) (local $h2 i32) (local $o i32) (local $i i32) (local $h i32)
+    (local.set $h1 (call $open_in (i32.const 16)))
+    (local.set $h2 (call $open_in (i32.const 16)))
+    (call $check (i32.ge_s (local.get $h1) (i32.const 0)) (i32.const 1))
+    (call $check (i32.ge_s (local.get $h2) (i32.const 0)) (i32.const 2))
+    ;; each handle reads from the start: "he" twice
+    (call $check (i32.eq (call $read (local.get $h1) (i32.const 128) (i32.const 2)) (i32.const 2))
+      (i32.const 3))
+    (call $check (i32.eq (call $read (local.get $h2) (i32.const 136) (i32.const 2)) (i32.const 2))
+      (i32.const 4))
+    (call $check (i32.eq (i32.load16_u (i32.const 128)) (i32.load16_u (i32.const 136)))
+      (i32.const 5))
+    ;; the rest, then the end: "llo" then 0
+    (call $check (i32.eq (call $read (local.get $h1) (i32.const 128) (i32.const 100)) (i32.const 3))
+      (i32.const 6))
+    (call $check (i32.eqz (call $read (local.get $h1) (i32.const 128) (i32.const 100)))
+      (i32.const 7))
+    ;; an output: once at a time; not readable; inputs not writable
+    (local.set $o (call $create_out (i32.const 32)))
+    (call $check (i32.ge_s (local.get $o) (i32.const 0)) (i32.const 8))
+    (call $check (i32.eq (call $create_out (i32.const 32)) (i32.const -1)) (i32.const 9))
+    (call $check (i32.eq (call $write (local.get $o) (i32.const 64) (i32.const 2)) (i32.const 2))
+      (i32.const 10))
+    (call $check (i32.eq (call $read (local.get $o) (i32.const 128) (i32.const 2)) (i32.const -1))
+      (i32.const 11))
+    (call $check (i32.eq (call $write (local.get $h1) (i32.const 64) (i32.const 2)) (i32.const -1))
+      (i32.const 12))
+    ;; a write or read outside memory, a negative count
+    (call $check (i32.eq (call $write (local.get $o) (i32.const -2) (i32.const 4)) (i32.const -1))
+      (i32.const 13))
+    (call $check (i32.eq (call $read (local.get $h2) (i32.const 128) (i32.const -1)) (i32.const -1))
+      (i32.const 14))
+    ;; closing: once; created again, the output starts over
+    (call $check (i32.eqz (call $close (local.get $o))) (i32.const 15))
+    (call $check (i32.eq (call $close (local.get $o)) (i32.const -1)) (i32.const 16))
+    (call $check (i32.eq (call $close (i32.const 999)) (i32.const -1)) (i32.const 17))
+    (call $check (i32.eq (call $close (i32.const -5)) (i32.const -1)) (i32.const 18))
+    (local.set $o (call $create_out (i32.const 32)))
+    (call $check (i32.eq (call $write (local.get $o) (i32.const 66) (i32.const 2)) (i32.const 2))
+      (i32.const 19))
+    ;; unknown names
+    (call $check (i32.eq (call $open_in (i32.const 48)) (i32.const -1)) (i32.const 20))
+    (call $check (i32.eq (call $create_out (i32.const 48)) (i32.const -1)) (i32.const 21))
+    ;; 64 handles at most: 3 are open, 61 more, then -1
+    (block $end
+      (loop $l
+        (br_if $end (i32.eq (local.get $i) (i32.const 61)))
+        (call $check (i32.ge_s (call $open_in (i32.const 16)) (i32.const 0)) (i32.const 22))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (call $check (i32.eq (call $open_in (i32.const 16)) (i32.const -1)) (i32.const 23))
+    (call $check (i32.eqz (call $close (local.get $h2))) (i32.const 24))
+    (local.set $h (call $open_in (i32.const 16)))
+    (call $check (i32.ge_s (local.get $h) (i32.const 0)) (i32.const 25))
+    (global.get $failed)))
