@@ -10,10 +10,15 @@
 /* Every builtin here is deterministic given its inputs: running it again is harmless. */
 static const struct fn_builtin table[] = {
     {"echo", fn_echo, 1},
+    {"gbdt-predict", fn_gbdt_predict, 1},
+    {"gbdt-train", fn_gbdt_train, 1},
+    {"logistic-regression-predict", fn_logistic_regression_predict, 1},
+    {"logistic-regression-train", fn_logistic_regression_train, 1},
     {"online-decrypt", fn_online_decrypt, 1},
     {"ordered-set-intersect", fn_ordered_set_intersect, 1},
     {"ordered-set-join", fn_ordered_set_join, 1},
     {"password-check", fn_password_check, 1},
+    {"principal-components-analysis", fn_principal_components_analysis, 1},
     {"private-join-and-compute", fn_private_join_and_compute, 1},
     {"rsa-sign", fn_rsa_sign, 1},
     {"sql", fn_sql, 1},

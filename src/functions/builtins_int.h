@@ -15,6 +15,11 @@ int fn_password_check(struct fn_ctx *c);
 int fn_rsa_sign(struct fn_ctx *c);
 int fn_sql(struct fn_ctx *c);
 int fn_private_join_and_compute(struct fn_ctx *c);
+int fn_logistic_regression_train(struct fn_ctx *c);
+int fn_logistic_regression_predict(struct fn_ctx *c);
+int fn_gbdt_train(struct fn_ctx *c);
+int fn_gbdt_predict(struct fn_ctx *c);
+int fn_principal_components_analysis(struct fn_ctx *c);
 
 /*
  * The unsigned decimal argument name (no sign, no spaces, at most max):
