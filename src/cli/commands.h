@@ -4,6 +4,7 @@ CLI_GROUP(file, "encrypt, decrypt, inspect data files; register them on a platfo
 CLI_GROUP(evidence, "verify and decode TEE evidence")
 CLI_GROUP(manifest, "create, sign and verify platform manifests")
 CLI_GROUP(wasm, "run WebAssembly modules in the sandboxed interpreter")
+CLI_GROUP(onnx, "run ONNX models in the inference engine")
 CLI_GROUP(ratls, "inspect attested-TLS certificates")
 CLI_GROUP(attest, "verify a running platform against a signed manifest")
 CLI_GROUP(config, "settings of the platform commands: url, manifest, auditors")
