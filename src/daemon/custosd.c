@@ -436,6 +436,23 @@ static int serve(const struct args *a, struct custosd *d, struct event **sigs)
 	return 0;
 }
 
+/*
+ * OpenBLAS (the ONNX engine's products) starts a pool of threads when it
+ * loads, and starts it again in each forked task sandbox, where no thread
+ * may start: it must see OPENBLAS_NUM_THREADS=1 before it loads, so the
+ * daemon runs itself again with it. Returns only when that cannot be done.
+ */
+static void single_blas(char **argv)
+{
+	const char *v = getenv("OPENBLAS_NUM_THREADS");
+
+	if (v && !strcmp(v, "1"))
+		return;
+	if (setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0)
+		execv("/proc/self/exe", argv);
+	fprintf(stderr, "custosd: cannot run with OPENBLAS_NUM_THREADS=1: %s\n", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = {.lifetime = CUSTOSD_LIFETIME_DEFAULT, .level = CU_LOG_INFO};
@@ -443,6 +460,7 @@ int main(int argc, char **argv)
 	struct event *sigs[2] = {NULL, NULL};
 	int rc, lock_fd = -1;
 
+	single_blas(argv);
 	memset(&d, 0, sizeof(d));
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc == 1 ? 0 : rc;

@@ -12,6 +12,7 @@ static const struct fn_builtin table[] = {
     {"echo", fn_echo, 1},
     {"gbdt-predict", fn_gbdt_predict, 1},
     {"gbdt-train", fn_gbdt_train, 1},
+    {"image-classification", fn_image_classification, 1},
     {"logistic-regression-predict", fn_logistic_regression_predict, 1},
     {"logistic-regression-train", fn_logistic_regression_train, 1},
     {"online-decrypt", fn_online_decrypt, 1},

@@ -20,6 +20,7 @@ int fn_logistic_regression_predict(struct fn_ctx *c);
 int fn_gbdt_train(struct fn_ctx *c);
 int fn_gbdt_predict(struct fn_ctx *c);
 int fn_principal_components_analysis(struct fn_ctx *c);
+int fn_image_classification(struct fn_ctx *c);
 
 /*
  * The unsigned decimal argument name (no sign, no spaces, at most max):

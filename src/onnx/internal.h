@@ -109,7 +109,9 @@ struct onnx_model {
 	uint32_t n_inputs, n_outputs;
 	int32_t *inputs, *outputs;
 	struct onnx_io_info *in_info, *out_info; /* names point into values */
-	uint32_t hcap;                           /* name table, during load only */
+	uint32_t n_meta;                         /* metadata_props kept (ONNX_META_MAX) */
+	char *meta_key[ONNX_META_MAX], *meta_value[ONNX_META_MAX];
+	uint32_t hcap; /* name table, during load only */
 	int32_t *htab;
 };
 

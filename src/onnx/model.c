@@ -458,6 +458,41 @@ static int check_opset(struct onnx_model *m, const Onnx__ModelProto *mp, char *w
 	return 0;
 }
 
+/* metadata_props: bounded, keys unique, copied. */
+static int copy_metadata(struct onnx_model *m, const Onnx__ModelProto *mp, char *why, size_t whysz)
+{
+	if (mp->n_metadata_props > ONNX_META_MAX)
+		return cu_reason(why, whysz, CU_ELIMIT, "more than %d metadata entries",
+		                 ONNX_META_MAX);
+	for (size_t i = 0; i < mp->n_metadata_props; i++) {
+		const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
+		const char *k = e->key ? e->key : "", *v = e->value ? e->value : "";
+
+		if (strlen(k) > m->lim.max_string || strlen(v) > m->lim.max_string)
+			return cu_reason(why, whysz, CU_ELIMIT, "a metadata entry exceeds %u bytes",
+			                 m->lim.max_string);
+		if (onnx_model_metadata(m, k))
+			return cu_reason(why, whysz, CU_EFORMAT, "metadata key '%.64s' given twice",
+			                 k);
+		if (!(m->meta_key[m->n_meta] = strdup(k)) ||
+		    !(m->meta_value[m->n_meta] = strdup(v))) {
+			free(m->meta_key[m->n_meta]);
+			m->meta_key[m->n_meta] = NULL;
+			return CU_ENOMEM;
+		}
+		m->n_meta++;
+	}
+	return 0;
+}
+
+const char *onnx_model_metadata(const struct onnx_model *m, const char *key)
+{
+	for (uint32_t i = 0; m && key && i < m->n_meta; i++)
+		if (!strcmp(m->meta_key[i], key))
+			return m->meta_value[i];
+	return NULL;
+}
+
 static int trial_plan(const struct onnx_model *m, char *why, size_t whysz)
 {
 	struct onnx_tensor *in = calloc(m->n_inputs + 1, sizeof(*in));
@@ -514,6 +549,7 @@ int onnx_model_load(const void *bytes, size_t len, const struct onnx_limits *lim
 		goto out;
 	}
 	if ((rc = check_opset(m, mp, why, whysz)) != 0 ||
+	    (rc = copy_metadata(m, mp, why, whysz)) != 0 ||
 	    (rc = copy_graph(m, mp->graph, why, whysz)) != 0)
 		goto out;
 	free(m->htab);
@@ -532,6 +568,10 @@ void onnx_model_free(struct onnx_model *m)
 {
 	if (m == NULL)
 		return;
+	for (uint32_t i = 0; i < m->n_meta; i++) {
+		free(m->meta_key[i]);
+		free(m->meta_value[i]);
+	}
 	for (uint32_t i = 0; i < m->n_values; i++) {
 		free(m->values[i].name);
 		onnx_tensor_release(&m->values[i].init);

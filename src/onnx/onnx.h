@@ -132,6 +132,14 @@ size_t onnx_model_num_outputs(const struct onnx_model *m);
 int onnx_model_input(const struct onnx_model *m, size_t i, struct onnx_io_info *info);
 int onnx_model_output(const struct onnx_model *m, size_t i, struct onnx_io_info *info);
 
+/*
+ * The value of the model's metadata_props entry key (owned by the model),
+ * or NULL. At most ONNX_META_MAX entries are kept, each key and value at
+ * most max_string bytes; a model with more, or with a key twice, is refused.
+ */
+#define ONNX_META_MAX 32
+const char *onnx_model_metadata(const struct onnx_model *m, const char *key);
+
 /* The opset version of the default domain the model imports. */
 int64_t onnx_model_opset(const struct onnx_model *m);
 

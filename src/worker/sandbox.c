@@ -673,8 +673,12 @@ static struct scmp_arg_cmp cmp(unsigned arg, enum scmp_compare op, uint64_t a, u
  * on its first use of a stream (newfstatat also takes absolute paths, so it
  * is not allowed through); sysinfo fails with ENOSYS, because glibc's qsort
  * asks it for the machine's memory before sorting more than a little, and
- * falls back to its in-place sort without it. Another architecture's calls
- * kill the process.
+ * falls back to its in-place sort without it; mbind fails with ENOSYS
+ * (OpenBLAS asks for a NUMA policy for its buffers, and does without). No thread may start (a
+ * filter loaded without TSYNC would not confine it): a process that embeds
+ * the sandbox runs OpenBLAS with OPENBLAS_NUM_THREADS=1 (custosd makes
+ * sure), else the ONNX engine's first product asks for a thread and is
+ * stopped. Another architecture's calls kill the process.
  */
 static void child_seccomp(void)
 {
@@ -728,6 +732,9 @@ static void child_seccomp(void)
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(newfstatat), 0);
 	if (!rc)
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(sysinfo), 0);
+	if (!rc)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(mbind), 0);
+
 	if (!rc)
 		rc = seccomp_load(f);
 	seccomp_release(f);

@@ -162,6 +162,7 @@ static void test_table(void **state)
 	static const char *const names[] = {"echo",
 	                                    "gbdt-predict",
 	                                    "gbdt-train",
+	                                    "image-classification",
 	                                    "logistic-regression-predict",
 	                                    "logistic-regression-train",
 	                                    "online-decrypt",
