@@ -108,16 +108,24 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return 2;
 }
 
+/* The index of s in names[0..n), or -1. */
+static int word_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
 static int parse_level(const char *s, enum cu_log_level *out)
 {
 	static const char *const names[] = {"error", "warn", "info", "debug"};
+	int i = word_index(s, names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i])) {
-			*out = (enum cu_log_level)i;
-			return 0;
-		}
-	return CU_EINVAL;
+	if (i < 0)
+		return CU_EINVAL;
+	*out = (enum cu_log_level)i;
+	return 0;
 }
 
 static int parse_lifetime(const char *s, int64_t *out)
@@ -180,13 +188,12 @@ static int check_args(const struct args *a)
 static int parse_role(const char *s, enum custosd_role *out)
 {
 	static const char *const names[] = {"all", "control", "worker"};
+	int i = word_index(s, names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i])) {
-			*out = (enum custosd_role)i;
-			return 0;
-		}
-	return CU_EINVAL;
+	if (i < 0)
+		return CU_EINVAL;
+	*out = (enum custosd_role)i;
+	return 0;
 }
 
 /* A repeatable option into list[*n] (at most max). */
