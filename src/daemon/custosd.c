@@ -38,6 +38,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "daemon/custosd.h"
+#include "onnx/onnx.h"
 
 #define LOCK_NAME "custosd.lock"
 
@@ -444,20 +445,22 @@ static int serve(const struct args *a, struct custosd *d, struct event **sigs)
 }
 
 /*
- * OpenBLAS (the ONNX engine's products) starts a pool of threads when it
- * loads, and starts it again in each forked task sandbox, where no thread
- * may start: it must see OPENBLAS_NUM_THREADS=1 before it loads, so the
- * daemon runs itself again with it. Returns only when that cannot be done.
+ * OpenBLAS (the ONNX engine's products) chooses its kernels and starts a
+ * pool of threads when it loads, and starts the pool again in each forked
+ * task sandbox, where no thread may start: it must see
+ * OPENBLAS_NUM_THREADS=1 (and its best kernels, onnx_blas_env) before it
+ * loads, so the daemon runs itself again with them. Returns only when
+ * nothing was to change, or it cannot be done.
  */
-static void single_blas(char **argv)
+static void blas_env(char **argv)
 {
-	const char *v = getenv("OPENBLAS_NUM_THREADS");
+	int rc = onnx_blas_env(1);
 
-	if (v && !strcmp(v, "1"))
-		return;
-	if (setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0)
+	if (rc == 1)
 		execv("/proc/self/exe", argv);
-	fprintf(stderr, "custosd: cannot run with OPENBLAS_NUM_THREADS=1: %s\n", strerror(errno));
+	if (rc)
+		fprintf(stderr, "custosd: cannot set OpenBLAS's environment: %s\n",
+		        strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -467,7 +470,7 @@ int main(int argc, char **argv)
 	struct event *sigs[2] = {NULL, NULL};
 	int rc, lock_fd = -1;
 
-	single_blas(argv);
+	blas_env(argv);
 	memset(&d, 0, sizeof(d));
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc == 1 ? 0 : rc;

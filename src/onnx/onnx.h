@@ -143,6 +143,16 @@ const char *onnx_model_metadata(const struct onnx_model *m, const char *key);
 /* The opset version of the default domain the model imports. */
 int64_t onnx_model_opset(const struct onnx_model *m);
 
+/*
+ * Set in the environment what OpenBLAS must see when it loads: its AVX-512
+ * kernels on CPUs it would take for Haswell (unless OPENBLAS_CORETYPE is
+ * set), and, with single_thread, OPENBLAS_NUM_THREADS=1 (no pool: for
+ * processes that fork sandboxes). Returns 1 when it changed something (the
+ * caller runs itself again, execv, for it to take effect), 0 when nothing
+ * was to change, -1 when setenv failed.
+ */
+int onnx_blas_env(int single_thread);
+
 struct onnx_session;
 
 /*
