@@ -84,17 +84,6 @@ int ox_prep_conv(struct ox_kctx *k)
 	return 0;
 }
 
-/* Outputs o in [lo, hi) read inside the input: 0 <= o*s + base < in, o < out. */
-static void tap_range(int64_t base, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi)
-{
-	*lo = base >= 0 ? 0 : (-base + s - 1) / s;
-	*hi = in - base <= 0 ? 0 : (in - base + s - 1) / s;
-	if (*hi > out)
-		*hi = out;
-	if (*lo > out)
-		*lo = out;
-}
-
 /* One row of im2col: input channel plane x, kernel tap (a, b, e), all outputs. */
 static void im2col_row(const struct ox_window *w, const float *x, int64_t a, int64_t b, int64_t e,
                        float *row)
@@ -110,7 +99,7 @@ static void im2col_row(const struct ox_window *w, const float *x, int64_t a, int
 			}
 			const float *src = x + (i0 * w->in[1] + i1) * w->in[2];
 			int64_t base = e * w->d[2] - w->pb[2], s = w->s[2], lo, hi;
-			tap_range(base, s, w->in[2], w->out[2], &lo, &hi);
+			ox_tap_range(base, s, w->in[2], w->out[2], &lo, &hi);
 			for (int64_t o2 = 0; o2 < lo; o2++)
 				r[o2] = 0.0f;
 			if (s == 1 && hi > lo)
@@ -186,7 +175,7 @@ static void depthwise_plane(const struct ox_window *w, const float *x, const flo
 
 	memset(y, 0, ovol(w) * sizeof(float));
 	for (int64_t e = 0; small && e < w->k[2]; e++)
-		tap_range(e * w->d[2] - w->pb[2], sw, w->in[2], ow, &lo[e], &hi[e]);
+		ox_tap_range(e * w->d[2] - w->pb[2], sw, w->in[2], ow, &lo[e], &hi[e]);
 	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
 		for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
 			float *dst = y + (o0 * w->out[1] + o1) * ow;
@@ -205,7 +194,8 @@ static void depthwise_plane(const struct ox_window *w, const float *x, const flo
 							l = lo[e];
 							h = hi[e];
 						} else {
-							tap_range(base, sw, w->in[2], ow, &l, &h);
+							ox_tap_range(base, sw, w->in[2], ow, &l,
+							             &h);
 						}
 						axpy_strided(dst, row, base,
 						             wk[(a * w->k[1] + b) * w->k[2] + e], l,

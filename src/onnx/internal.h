@@ -287,6 +287,11 @@ int ox_run_gather(const struct ox_run *r);
  */
 int ox_window_init(struct ox_kctx *k, const struct onnx_tensor *x, const int64_t *kernel,
                    int ceil_mode, struct ox_window *w);
+/*
+ * The outputs o in [*lo, *hi) (clamped to [0, out)) whose tap at offset
+ * base + o * s lands inside [0, in): one kernel tap along one axis.
+ */
+void ox_tap_range(int64_t base, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi);
 /* Output dims [n, m, out...] of a window, of the input's rank. */
 void ox_window_dims(const struct ox_window *w, uint32_t rank, int64_t *dims);
 

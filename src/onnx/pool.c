@@ -141,12 +141,10 @@ static void pool_row(const struct ox_window *w, const float *x, int64_t o0, int6
 			const float *row = x + (i0 * w->in[1] + i1) * w->in[2];
 			for (int64_t e = 0; e < w->k[2]; e++) {
 				int64_t base = e * w->d[2] - w->pb[2];
-				int64_t lo = base >= 0 ? 0 : (-base + w->s[2] - 1) / w->s[2];
-				int64_t hi = w->in[2] - base <= 0
-				                 ? 0
-				                 : (w->in[2] - base + w->s[2] - 1) / w->s[2];
-				row_taps(dst, row, base, lo < ow ? lo : ow, hi < ow ? hi : ow,
-				         w->s[2], is_max);
+				int64_t lo, hi;
+
+				ox_tap_range(base, w->s[2], w->in[2], ow, &lo, &hi);
+				row_taps(dst, row, base, lo, hi, w->s[2], is_max);
 			}
 		}
 	}

@@ -126,3 +126,13 @@ void ox_window_dims(const struct ox_window *w, uint32_t rank, int64_t *dims)
 	for (uint32_t i = 0; i < sp; i++)
 		dims[2 + i] = w->out[OX_SP - sp + i];
 }
+
+void ox_tap_range(int64_t base, int64_t s, int64_t in, int64_t out, int64_t *lo, int64_t *hi)
+{
+	*lo = base >= 0 ? 0 : (-base + s - 1) / s;
+	*hi = in - base <= 0 ? 0 : (in - base + s - 1) / s;
+	if (*hi > out)
+		*hi = out;
+	if (*lo > out)
+		*lo = out;
+}
