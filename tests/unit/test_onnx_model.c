@@ -43,6 +43,46 @@ static void build_gemm_relu(struct pb *model)
 	free(n);
 }
 
+/* metadata_props entry key=value appended to model. */
+static void add_meta(struct pb *model, const char *key, const char *value)
+{
+	struct pb *e = pb_new();
+
+	pb_str(e, 1, key);
+	pb_str(e, 2, value);
+	pb_sub(model, 14, e);
+	free(e);
+}
+
+/* metadata_props: read back by key; a key twice, or too many entries, refused. */
+static void test_metadata(void **state)
+{
+	struct pb *m = pb_new();
+	struct onnx_model *model = NULL;
+	char key[16];
+
+	(void)state;
+	build_gemm_relu(m);
+	add_meta(m, "custos.labels", "a,b,c");
+	add_meta(m, "other", "");
+	assert_int_equal(onnx_model_load(m->b, m->n, NULL, &model, why, sizeof why), 0);
+	assert_string_equal(onnx_model_metadata(model, "custos.labels"), "a,b,c");
+	assert_string_equal(onnx_model_metadata(model, "other"), "");
+	assert_null(onnx_model_metadata(model, "custos.preprocess"));
+	onnx_model_free(model);
+	add_meta(m, "other", "again");
+	assert_int_equal(onnx_model_load(m->b, m->n, NULL, &model, why, sizeof why), CU_EFORMAT);
+	assert_non_null(strstr(why, "given twice"));
+	build_gemm_relu(m);
+	for (int i = 0; i <= ONNX_META_MAX; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		add_meta(m, key, "v");
+	}
+	assert_int_equal(onnx_model_load(m->b, m->n, NULL, &model, why, sizeof why), CU_ELIMIT);
+	assert_null(model);
+	free(m);
+}
+
 static void test_valid_model(void **state)
 {
 	struct pb *m = pb_new();
@@ -323,6 +363,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid_model),
+	    cmocka_unit_test(test_metadata),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_bit_flips),
 	    cmocka_unit_test(test_unsupported_op),
