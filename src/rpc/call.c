@@ -208,7 +208,8 @@ out:
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
 	free_headers(headers);
-	free(payload);
+	/* The body may hold a password, file keys or a task's result. */
+	cu_free_secret(payload, payload ? strlen(payload) : 0);
 	cu_buf_free(&url);
 	if (rc) {
 		json_decref(*response);
