@@ -1,9 +1,13 @@
 /*
- * conv.c - Conv: im2col and BLAS sgemm per image and group; 1x1 convs
- * with unit stride and no padding multiply the input directly; depthwise
- * convs (one input and one output channel per group) use a direct kernel.
- * Bias and a fused Relu or Clip are applied in one pass after the product.
+ * conv.c - Conv. With constant weights and a kernel of sgemm.c for this
+ * CPU: the weights packed at plan time, im2col rows packed straight from
+ * the padded input into sgemm.c's B panels, bias and a fused Relu or Clip
+ * in the kernel's store. Otherwise: im2col and BLAS sgemm per image and
+ * group, bias and activation in one pass after. 1x1 convs with unit stride
+ * and no padding multiply the input directly; depthwise convs (one input
+ * and one output channel per group) use direct kernels over padded planes.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -40,6 +44,120 @@ static int64_t batch_threads(const struct ox_window *w, unsigned threads)
 	return threads;
 }
 
+/*
+ * The padded input: every spatial axis extended by its pads (zeros), so
+ * that every tap of every output lands inside it.
+ */
+static void padded_dims(const struct ox_window *w, int64_t *p)
+{
+	for (int i = 0; i < OX_SP; i++) {
+		int64_t reach = (w->out[i] - 1) * w->s[i] + (w->k[i] - 1) * w->d[i] + 1;
+		p[i] = w->in[i] + w->pb[i] + w->pe[i];
+		if (p[i] < reach)
+			p[i] = reach;
+	}
+}
+
+static uint64_t padded_vol(const struct ox_window *w)
+{
+	int64_t p[OX_SP];
+
+	padded_dims(w, p);
+	return (uint64_t)(p[0] * p[1] * p[2]);
+}
+
+struct pad_job {
+	const struct ox_window *w;
+	const float *x;
+	float *xp;
+};
+
+/* Channels [begin, end) of one image into the padded buffer. */
+static void pad_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct pad_job *j = arg;
+	const struct ox_window *w = j->w;
+	int64_t p[OX_SP], in = w->in[0] * w->in[1] * w->in[2];
+
+	(void)slice;
+	padded_dims(w, p);
+	for (uint64_t c = begin; c < end; c++) {
+		const float *x = j->x + c * (uint64_t)in;
+		float *d = j->xp + c * (uint64_t)(p[0] * p[1] * p[2]);
+		for (int64_t i0 = 0; i0 < p[0]; i0++)
+			for (int64_t i1 = 0; i1 < p[1]; i1++, d += p[2]) {
+				int64_t s0 = i0 - w->pb[0], s1 = i1 - w->pb[1];
+				if (s0 < 0 || s0 >= w->in[0] || s1 < 0 || s1 >= w->in[1]) {
+					memset(d, 0, (size_t)p[2] * sizeof(float));
+					continue;
+				}
+				memset(d, 0, (size_t)w->pb[2] * sizeof(float));
+				memcpy(d + w->pb[2], x + (s0 * w->in[1] + s1) * w->in[2],
+				       (size_t)w->in[2] * sizeof(float));
+				memset(d + w->pb[2] + w->in[2], 0,
+				       (size_t)(p[2] - w->pb[2] - w->in[2]) * sizeof(float));
+			}
+	}
+}
+
+/*
+ * Constant weights of a Conv the engine's own product runs: pack them for
+ * its kernel now, group by group. The workspace is each thread's B buffer,
+ * where the im2col rows are made as they are packed.
+ */
+static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
+{
+	struct ox_params *p = &k->st->p;
+	const struct ox_window *w = &p->w;
+	int isa = ox_gemm_isa();
+	int64_t mg = w->m / w->group, kk = (w->c / w->group) * (int64_t)kvol(w);
+	uint64_t per = ox_gemm_pack_a_floats(isa, mg, kk);
+	uint64_t bytes = per * (uint64_t)w->group * sizeof(float);
+	uint64_t bufs = ox_gemm_pack_b_floats(isa) * k->plan->threads * sizeof(float);
+
+	k->plan->const_bytes += bytes;
+	if (k->plan->const_bytes > k->m->lim.max_memory || bufs > k->m->lim.max_memory)
+		return ox_fail(k, CU_ELIMIT, "the packed weights exceed the memory limit");
+	if ((p->pack = malloc(bytes > 0 ? bytes : 1)) == NULL)
+		return CU_ENOMEM;
+	for (int64_t g = 0; g < w->group; g++)
+		ox_gemm_pack_a(isa, (const float *)wt->t.data + (uint64_t)g * (uint64_t)(mg * kk),
+		               mg, kk, p->pack + (uint64_t)g * per);
+	p->isa = isa;
+	/* Per image slice, the padded input; then per thread, a B buffer. */
+	p->mid = 0;
+	if (!is_pointwise(w)) {
+		uint64_t pv = padded_vol(w);
+		if (pv != 0 && (uint64_t)w->c > k->m->lim.max_elements / pv)
+			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
+		p->mid = (int64_t)(pv * (uint64_t)w->c);
+	}
+	uint64_t pads = (uint64_t)p->mid * (uint64_t)p->axis * sizeof(float);
+	if (pads > k->m->lim.max_memory - bufs)
+		return ox_fail(k, CU_ELIMIT, "the padded inputs exceed the memory limit");
+	k->st->ws_bytes = pads + bufs;
+	return 0;
+}
+
+/* A 2-d depthwise Conv: per thread, a padded plane and a row of sums over it. */
+static int depthwise_workspace(struct ox_kctx *k)
+{
+	struct ox_params *p = &k->st->p;
+	int64_t pd[OX_SP];
+
+	padded_dims(&p->w, pd);
+	/* the plane, the sums, and (strided) the plane split by column phase */
+	int64_t s2 = p->w.s[2], pw = (pd[2] + s2 - 1) / s2;
+	uint64_t per = (uint64_t)(pd[1] * pd[2]) + (uint64_t)(p->w.out[1] * pd[2]) +
+	               (s2 > 1 ? (uint64_t)(s2 * pd[1] * pw) : 0);
+	if (per > k->m->lim.max_elements ||
+	    per > k->m->lim.max_memory / sizeof(float) / k->plan->threads)
+		return ox_fail(k, CU_ELIMIT, "the padded planes are too large");
+	p->mid = (int64_t)per;
+	k->st->ws_bytes = per * k->plan->threads * sizeof(float);
+	return 0;
+}
+
 int ox_prep_conv(struct ox_kctx *k)
 {
 	struct ox_pval *x = ox_in(k, 0), *wt = ox_in(k, 1), *b = ox_in(k, 2);
@@ -69,14 +187,18 @@ int ox_prep_conv(struct ox_kctx *k)
 	ox_window_dims(w, x->t.rank, dims);
 	if ((rc = ox_set_out(k, 0, ONNX_FLOAT, x->t.rank, dims)) != 0)
 		return rc;
+	/* With threads and a batch, each thread takes whole images and its own workspace. */
+	k->st->p.axis = batch_threads(w, k->plan->threads);
+	if (!is_depthwise(w) && wt->is_const && !x->is_const && ox_gemm_isa() != OX_ISA_NONE)
+		return pack_weights(k, wt);
+	if (is_depthwise(w) && w->in[0] == 1 && w->k[0] == 1)
+		return depthwise_workspace(k);
 	if (!is_pointwise(w) && !is_depthwise(w)) {
 		uint64_t rows = (uint64_t)(w->c / w->group) * kvol(w);
 		if (rows != 0 && ovol(w) > k->m->lim.max_elements / rows)
 			return ox_fail(k, CU_ELIMIT, "the im2col buffer is too large");
 		k->st->ws_bytes = rows * ovol(w) * sizeof(float);
 	}
-	/* With threads and a batch, each thread takes whole images and its own workspace. */
-	k->st->p.axis = batch_threads(w, k->plan->threads);
 	if (k->st->ws_bytes > k->m->lim.max_memory / (uint64_t)k->st->p.axis)
 		return ox_fail(k, CU_ELIMIT, "the im2col buffers are too large");
 	k->st->p.mid = (int64_t)k->st->ws_bytes / (int64_t)sizeof(float);
@@ -206,6 +328,103 @@ static void depthwise_plane(const struct ox_window *w, const float *x, const flo
 		}
 }
 
+/* d[i] = s[i * step] for i in [0, n). */
+OX_HOT static void gather(float *restrict d, const float *restrict s, int64_t step, int64_t n)
+{
+	if (step == 2)
+		for (int64_t i = 0; i < n; i++)
+			d[i] = s[2 * i];
+	else
+		for (int64_t i = 0; i < n; i++)
+			d[i] = s[i * step];
+}
+
+/* acc[i] += wv * src[i] for i in [0, n). */
+OX_HOT static void axpy(float *restrict acc, const float *restrict src, float wv, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		acc[i] += wv * src[i];
+}
+
+/* acc[i] += w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2d]: one kernel row of three taps. */
+OX_HOT static void axpy3(float *restrict acc, const float *restrict s, const float *wv, int64_t d,
+                         int64_t n)
+{
+	float w0 = wv[0], w1 = wv[1], w2 = wv[2];
+
+	for (int64_t i = 0; i < n; i++)
+		acc[i] += w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2 * d];
+}
+
+/*
+ * Depthwise, one 2-d channel, through its padded plane (in scratch). With
+ * unit strides, each kernel row multiplies the whole plane at once: the
+ * outputs are computed on the padded width (the extra columns are dropped
+ * after), so every tap is one long contiguous product.
+ */
+static void depthwise_padded(const struct ox_window *w, const float *x, const float *wk, float *y,
+                             float *scratch)
+{
+	int64_t p[OX_SP], oh = w->out[1], ow = w->out[2], k2 = w->k[2], d2 = w->d[2];
+
+	padded_dims(w, p);
+	int64_t wp = p[2];
+	float *xp = scratch, *acc = scratch + p[1] * p[2];
+	if (w->s[1] == 1 && w->s[2] == 1) {
+		struct pad_job pj = {w, x, xp};
+		pad_range(&pj, 0, 1, 0);
+		int64_t len = (oh - 1) * wp + ow;
+		memset(acc, 0, (size_t)len * sizeof(float));
+		for (int64_t a = 0; a < w->k[1]; a++) {
+			const float *row = xp + a * w->d[1] * wp;
+			if (k2 == 3) {
+				axpy3(acc, row, wk + a * 3, d2, len);
+				continue;
+			}
+			for (int64_t b = 0; b < k2; b++)
+				axpy(acc, row + b * d2, wk[a * k2 + b], len);
+		}
+		for (int64_t o1 = 0; o1 < oh; o1++)
+			memcpy(y + o1 * ow, acc + o1 * wp, (size_t)ow * sizeof(float));
+		return;
+	}
+	/*
+	 * Strided: the padded plane split by column phase (column i * s2 + q
+	 * into phase q, column i), where each tap of an output row reads a
+	 * contiguous run.
+	 */
+	int64_t s2 = w->s[2], pw = (wp + s2 - 1) / s2;
+	float *ph = acc + oh * wp;
+	for (int64_t q = 0; q < s2; q++)
+		for (int64_t r = 0; r < p[1]; r++) {
+			/* padded column i * s2 + q is input column i * s2 + q - pb */
+			float *d = ph + (q * p[1] + r) * pw;
+			int64_t i1 = r - w->pb[1], lo, hi;
+			if (i1 < 0 || i1 >= w->in[1]) {
+				memset(d, 0, (size_t)pw * sizeof(float));
+				continue;
+			}
+			ox_tap_range(q - w->pb[2], s2, w->in[2], pw, &lo, &hi);
+			if (hi < lo)
+				hi = lo;
+			memset(d, 0, (size_t)lo * sizeof(float));
+			gather(d + lo, x + i1 * w->in[2] + lo * s2 + q - w->pb[2], s2, hi - lo);
+			memset(d + hi, 0, (size_t)(pw - hi) * sizeof(float));
+		}
+	for (int64_t o1 = 0; o1 < oh; o1++) {
+		float *dst = y + o1 * ow;
+		memset(dst, 0, (size_t)ow * sizeof(float));
+		for (int64_t a = 0; a < w->k[1]; a++) {
+			int64_t r = o1 * w->s[1] + a * w->d[1];
+			for (int64_t b = 0; b < k2; b++) {
+				int64_t t = b * d2;
+				axpy(dst, ph + ((t % s2) * p[1] + r) * pw + t / s2, wk[a * k2 + b],
+				     ow);
+			}
+		}
+	}
+}
+
 struct dw_ctx {
 	const struct ox_run *r;
 	uint64_t ov, plane;
@@ -220,10 +439,15 @@ static void depthwise_range(void *arg, uint64_t begin, uint64_t end, unsigned sl
 	const float *bias = d->r->in[2] != NULL ? d->r->in[2]->data : NULL;
 	float *y = d->r->out[0]->data;
 
-	(void)slice;
 	for (uint64_t p = begin; p < end; p++) {
 		int64_t c = (int64_t)(p % (uint64_t)w->c);
-		depthwise_plane(w, x + p * d->plane, wt + c * (int64_t)kvol(w), y + p * d->ov);
+		if (d->r->p->mid > 0)
+			depthwise_padded(
+			    w, x + p * d->plane, wt + c * (int64_t)kvol(w), y + p * d->ov,
+			    (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid);
+		else
+			depthwise_plane(w, x + p * d->plane, wt + c * (int64_t)kvol(w),
+			                y + p * d->ov);
 		epilogue(d->r->p, bias != NULL ? bias + c : NULL, y + p * d->ov, 1, d->ov);
 	}
 }
@@ -264,6 +488,163 @@ struct gemm_ctx {
 	struct ox_pool *inner; /* split each image's work, or NULL */
 };
 
+/* The padded input of one image and group: the source of its im2col rows. */
+struct conv_src {
+	const struct ox_window *w;
+	const float *xp;
+};
+
+/* Columns that share an output row: len of them from column at, reading from offset off. */
+struct conv_run {
+	int64_t off, len, at;
+};
+
+/* n floats, inline: the runs are short, a call to memcpy would cost more than the copy. */
+static inline void copy_floats(float *restrict d, const float *restrict s, int64_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		__builtin_memcpy(d, s, 8 * sizeof(float));
+	if (n & 4) {
+		__builtin_memcpy(d, s, 4 * sizeof(float));
+		d += 4;
+		s += 4;
+	}
+	if (n & 2) {
+		__builtin_memcpy(d, s, 2 * sizeof(float));
+		d += 2;
+		s += 2;
+	}
+	if (n & 1)
+		*d = *s;
+}
+
+/*
+ * sgemm.c's B for a Conv: rows [k0, k0 + kc) (input channel and kernel
+ * tap) and columns [n0, n0 + nc) (output positions) of the image's im2col
+ * matrix, read from the padded input as they are packed: no bounds to
+ * check, no im2col buffer. A row of a panel is a few runs, one per output
+ * row it crosses, each a copy (stride 1) or a gather.
+ */
+OX_HOT static void pack_im2col(const struct ox_gemm *g, int64_t k0, int64_t kc, int64_t n0,
+                               int64_t nc, float *dst)
+{
+	const struct conv_src *cs = g->src;
+	const struct ox_window *w = cs->w;
+	int nr = ox_gemm_nr(g->isa);
+	int64_t p[OX_SP], o12 = w->out[1] * w->out[2], kv = (int64_t)kvol(w), s2 = w->s[2];
+	struct conv_run runs[OX_GEMM_NR_MAX];
+
+	padded_dims(w, p);
+	int64_t plane = p[0] * p[1] * p[2];
+	for (int64_t j = 0; j < nc; j += nr, dst += nr * kc) {
+		int64_t nv = nc - j < nr ? nc - j : nr, nrun = 0;
+		for (int64_t col = n0 + j, at = 0; at < nv; nrun++) {
+			int64_t o0 = col / o12, o1 = col % o12 / w->out[2], o2 = col % w->out[2];
+			int64_t len = w->out[2] - o2 < nv - at ? w->out[2] - o2 : nv - at;
+			runs[nrun] = (struct conv_run){
+			    (o0 * w->s[0] * p[1] + o1 * w->s[1]) * p[2] + o2 * s2, len, at};
+			col += len;
+			at += len;
+		}
+		int64_t c = k0 / kv, t = k0 % kv, a = t / (w->k[1] * w->k[2]);
+		int64_t b = t / w->k[2] % w->k[1], e = t % w->k[2];
+		for (int64_t kk = 0; kk < kc; kk++) {
+			float *row = dst + kk * nr;
+			const float *xk = cs->xp + c * plane +
+			                  (a * w->d[0] * p[1] + b * w->d[1]) * p[2] + e * w->d[2];
+			for (int64_t q = 0; q < nrun; q++) {
+				const struct conv_run *rn = &runs[q];
+				if (s2 == 1) {
+					copy_floats(row + rn->at, xk + rn->off, rn->len);
+					continue;
+				}
+				for (int64_t i = 0; i < rn->len; i++)
+					row[rn->at + i] = xk[rn->off + i * s2];
+			}
+			if (nv < nr)
+				memset(row + nv, 0, (size_t)(nr - nv) * sizeof(float));
+			/* the next tap: e, then b, then a, then the channel */
+			if (++e == w->k[2]) {
+				e = 0;
+				if (++b == w->k[1]) {
+					b = 0;
+					if (++a == w->k[0]) {
+						a = 0;
+						c++;
+					}
+				}
+			}
+		}
+	}
+}
+
+/* One group of one image through sgemm.c, split across the threads. */
+struct packed_job {
+	struct ox_gemm g;
+	float *bufs;    /* the threads' B buffers */
+	bool by_cols;   /* split by column panels, else by row panels */
+	int64_t nr, mp; /* columns per panel; row panels */
+};
+
+static void packed_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct packed_job *j = arg;
+	float *buf = j->bufs + (uint64_t)slice * ox_gemm_pack_b_floats(j->g.isa);
+
+	if (j->by_cols) {
+		int64_t n1 = (int64_t)end * j->nr;
+		ox_gemm_run(&j->g, 0, j->mp, (int64_t)begin * j->nr, n1 < j->g.n ? n1 : j->g.n,
+		            buf);
+	} else {
+		ox_gemm_run(&j->g, (int64_t)begin, (int64_t)end, 0, j->g.n, buf);
+	}
+}
+
+/* Output channels y of group grp from its input x: the product, bias and activation. */
+/*
+ * Output channels y of group grp from its input x (padded, unless the Conv
+ * is pointwise): the product, bias and activation.
+ */
+static void packed_product(const struct gemm_ctx *d, const float *x, float *y, int64_t grp,
+                           unsigned slice, const float *bias)
+{
+	const struct ox_params *p = d->r->p;
+	const struct ox_window *w = &p->w;
+	int isa = p->isa;
+	int64_t mg = w->m / w->group, kk = (w->c / w->group) * (int64_t)kvol(w),
+	        mr = ox_gemm_mr(isa);
+	struct conv_src src = {w, x};
+	struct packed_job j = {
+	    .g = {.isa = isa,
+	          .m = mg,
+	          .k = kk,
+	          .n = (int64_t)d->ov,
+	          .a = p->pack + (uint64_t)grp * ox_gemm_pack_a_floats(isa, mg, kk),
+	          .b = x,
+	          .ldb = (int64_t)d->ov,
+	          .pack = is_pointwise(w) ? NULL : pack_im2col,
+	          .src = &src,
+	          .c = y,
+	          .ldc = (int64_t)d->ov,
+	          .bias = bias != NULL ? bias + grp * mg : NULL,
+	          .act = p->act,
+	          .lo = p->a,
+	          .hi = p->b},
+	    .bufs = (float *)d->r->ws + (uint64_t)p->axis * (uint64_t)p->mid,
+	    .nr = ox_gemm_nr(isa),
+	    .mp = (mg + mr - 1) / mr,
+	};
+	uint64_t col_panels = (d->ov + (uint64_t)j.nr - 1) / (uint64_t)j.nr;
+	unsigned t = ox_pool_threads(d->inner);
+
+	if (d->inner == NULL || (uint64_t)mg * d->ov * (uint64_t)kk < OX_SPLIT_MIN) {
+		packed_range(&j, 0, (uint64_t)j.mp, slice);
+		return;
+	}
+	j.by_cols = col_panels >= 4 * (uint64_t)t || col_panels >= (uint64_t)j.mp;
+	ox_parallel_for(d->inner, j.by_cols ? col_panels : (uint64_t)j.mp, packed_range, &j);
+}
+
 /* Images [begin, end) through im2col, BLAS and the epilogue, with workspace number slice. */
 static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
 {
@@ -281,6 +662,19 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 	for (uint64_t n = begin; n < end; n++) {
 		const float *xn = (const float *)r->in[0]->data + n * (uint64_t)w->c * d->plane;
 		float *yn = (float *)r->out[0]->data + n * (uint64_t)w->m * d->ov;
+		if (r->p->pack != NULL) {
+			uint64_t gin = (uint64_t)j.cg * d->plane;
+			if (!is_pointwise(w)) {
+				struct pad_job pj = {w, xn, ws};
+				ox_parallel_for(d->inner, (uint64_t)w->c, pad_range, &pj);
+				xn = ws;
+				gin = (uint64_t)j.cg * padded_vol(w);
+			}
+			for (int64_t g = 0; g < w->group; g++)
+				packed_product(d, xn + (uint64_t)g * gin,
+				               yn + (uint64_t)g * j.mg * d->ov, g, slice, bias);
+			continue;
+		}
 		for (int64_t g = 0; g < w->group; g++) {
 			j.x = xn + g * j.cg * d->plane;
 			j.wt = (const float *)r->in[1]->data + (uint64_t)g * j.mg * j.kk;

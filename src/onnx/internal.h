@@ -159,6 +159,9 @@ struct ox_params {
 	uint32_t mm_rank;
 	int64_t mm_out[ONNX_MAX_RANK], mm_a[ONNX_MAX_RANK], mm_b[ONNX_MAX_RANK];
 	int64_t rows, cols; /* Gemm's C broadcast, binary ops' fast path */
+	/* Conv through sgemm.c: the weights packed for kernel isa (owned by the plan), or NULL. */
+	float *pack;
+	int isa;
 };
 
 /* One value's state in a plan: shape and, once bound, data. */
@@ -310,6 +313,53 @@ int ox_pool_new(unsigned threads, struct ox_pool **out);
 void ox_pool_free(struct ox_pool *p);
 unsigned ox_pool_threads(const struct ox_pool *p);
 void ox_parallel_for(struct ox_pool *p, uint64_t n, ox_range_fn fn, void *ctx);
+
+/*
+ * The engine's own matrix product (sgemm.c), for convolutions: C[m, n] =
+ * A[m, k] B[k, n] with A packed beforehand, then per row r: + bias[r] and
+ * the activation. Kernels by instruction set; OX_ISA_NONE means none (use
+ * BLAS).
+ */
+enum { OX_ISA_NONE, OX_ISA_AVX2, OX_ISA_AVX512 };
+#define OX_GEMM_KC     256 /* rows of B per block */
+#define OX_GEMM_NC     384 /* columns of B per block */
+#define OX_GEMM_NR_MAX 32  /* the widest kernel's columns */
+struct ox_gemm {
+	int isa;
+	int64_t m, k, n;
+	const float *a; /* packed by ox_gemm_pack_a */
+	/*
+	 * B: row-major b with leading dimension ldb, or, with pack set, made by
+	 * it: rows [k0, k0 + kc) and columns [n0, n0 + nc) of B into panels of
+	 * ox_gemm_nr columns, [k][nr] each, zero-padded (e.g. im2col on the fly).
+	 */
+	const float *b;
+	int64_t ldb;
+	void (*pack)(const struct ox_gemm *g, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+	             float *dst);
+	const void *src; /* for pack */
+	float *c;
+	int64_t ldc;
+	const float *bias; /* m values, or NULL */
+	enum ox_act act;
+	float lo, hi; /* Clip's bounds */
+};
+/* The kernel for this CPU, narrowed by CUSTOS_ONNX_GEMM=blas|avx2|avx512. */
+int ox_gemm_isa(void);
+/* Rows of A and columns of B per micro-kernel tile; 0 for OX_ISA_NONE. */
+int ox_gemm_mr(int isa);
+int ox_gemm_nr(int isa);
+/* Floats of packed A for an m x k matrix; of one thread's B buffer. */
+uint64_t ox_gemm_pack_a_floats(int isa, int64_t m, int64_t k);
+uint64_t ox_gemm_pack_b_floats(int isa);
+/* Pack row-major a[m][k] for kernel isa. */
+void ox_gemm_pack_a(int isa, const float *a, int64_t m, int64_t k, float *dst);
+/*
+ * Rows of C in micro-panels [p0, p1) (of ox_gemm_mr rows each), columns
+ * [n0, n1), with bbuf (ox_gemm_pack_b_floats) as this thread's B buffer.
+ */
+void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, int64_t n1,
+                 float *bbuf);
 
 /* Set the BLAS thread count (gemm.c). */
 void ox_blas_threads(unsigned threads);

@@ -255,6 +255,7 @@ static int plan_node(const struct onnx_model *m, struct ox_plan *p, uint32_t ni,
 	struct ox_kctx k = {m, n, p, st, why, whysz};
 	int rc;
 
+	free(st->p.pack); /* a slot left by a node that did not become a step */
 	memset(st, 0, sizeof(*st));
 	st->node = ni;
 	for (uint32_t i = 0; i < n->n_in; i++) {
@@ -455,6 +456,9 @@ void ox_plan_free(struct ox_plan *p)
 		if (p->v[i].owned)
 			free(p->v[i].t.data);
 	free(p->v);
+	/* The slot after the last step may hold a failed node's packed weights. */
+	for (uint32_t i = 0; p->steps != NULL && i <= p->n_steps; i++)
+		free(p->steps[i].p.pack);
 	free(p->steps);
 	free(p->in_shapes);
 	free(p);

@@ -1,0 +1,343 @@
+/*
+ * sgemm.c - the engine's own single-precision matrix product, for
+ * convolutions: C[M,N] = A[M,K] B[K,N], then a bias per row and Relu or
+ * Clip, in one pass over C.
+ *
+ * A (the weights) is packed once, at plan time, into micro-panels of MR
+ * rows, K-block by K-block: [k][MR] with the rows past M zero. B is packed
+ * as it is used into micro-panels of NR columns, [k][NR], zero-padded,
+ * one block of KC rows and at most NC columns at a time (a block that
+ * stays in L2), from a row-major matrix or by the caller's function (a
+ * convolution's im2col rows, made as they are packed). A micro-kernel keeps an MR x NR tile of C in registers
+ * through one K-block: per k, it loads NR values of B as vectors and
+ * multiplies them by each of the MR values of A, broadcast. The last
+ * K-block adds the bias, applies the activation and stores the tile, masked
+ * at the right edge.
+ *
+ * Kernels: AVX-512 (12 x 32, 24 accumulators of the 32 zmm registers) and
+ * AVX2 with FMA (6 x 16, 12 of the 16 ymm). The CPU picks one at plan time
+ * (CUSTOS_ONNX_GEMM=blas|avx2|avx512 narrows the choice, for tests and
+ * comparisons); without either, convolutions use BLAS (conv.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx/internal.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define OX_HAVE_X86_KERNELS 1
+#endif
+
+#define MR512 12
+#define NR512 32
+#define MR256 6
+#define NR256 16
+
+enum { F_FIRST = 1, F_LAST = 2 };
+
+static int isa_detect(void)
+{
+	const char *want = getenv("CUSTOS_ONNX_GEMM");
+	int best = OX_ISA_NONE;
+
+#ifdef OX_HAVE_X86_KERNELS
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		best = OX_ISA_AVX2;
+	if (__builtin_cpu_supports("avx512f"))
+		best = OX_ISA_AVX512;
+#endif
+	if (want == NULL || *want == '\0' || strcmp(want, "auto") == 0)
+		return best;
+	if (strcmp(want, "blas") == 0)
+		return OX_ISA_NONE;
+	if (strcmp(want, "avx2") == 0)
+		return best >= OX_ISA_AVX2 ? OX_ISA_AVX2 : best;
+	return best;
+}
+
+int ox_gemm_isa(void)
+{
+	static int isa = -1;
+
+	/* A benign race: every thread computes the same answer. */
+	if (__atomic_load_n(&isa, __ATOMIC_RELAXED) < 0)
+		__atomic_store_n(&isa, isa_detect(), __ATOMIC_RELAXED);
+	return __atomic_load_n(&isa, __ATOMIC_RELAXED);
+}
+
+int ox_gemm_mr(int isa)
+{
+	return isa == OX_ISA_AVX512 ? MR512 : isa == OX_ISA_AVX2 ? MR256 : 0;
+}
+
+int ox_gemm_nr(int isa)
+{
+	return isa == OX_ISA_AVX512 ? NR512 : isa == OX_ISA_AVX2 ? NR256 : 0;
+}
+
+static int64_t round_up(int64_t v, int64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+uint64_t ox_gemm_pack_a_floats(int isa, int64_t m, int64_t k)
+{
+	return (uint64_t)round_up(m, ox_gemm_mr(isa)) * (uint64_t)k;
+}
+
+uint64_t ox_gemm_pack_b_floats(int isa)
+{
+	(void)isa;
+	return (uint64_t)OX_GEMM_KC * OX_GEMM_NC;
+}
+
+void ox_gemm_pack_a(int isa, const float *a, int64_t m, int64_t k, float *dst)
+{
+	int64_t mr = ox_gemm_mr(isa), mp = round_up(m, mr);
+
+	for (int64_t k0 = 0; k0 < k; k0 += OX_GEMM_KC) {
+		int64_t kc = k - k0 < OX_GEMM_KC ? k - k0 : OX_GEMM_KC;
+		for (int64_t p = 0; p < mp; p += mr)
+			for (int64_t kk = 0; kk < kc; kk++)
+				for (int64_t i = 0; i < mr; i++)
+					*dst++ = p + i < m ? a[(p + i) * k + k0 + kk] : 0.0f;
+	}
+}
+
+/* Columns [0, nc) of rows [0, kc) of b into panels of nr columns, [k][nr], zero-padded. */
+static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t nc, int nr, float *dst)
+{
+	for (int64_t j = 0; j < nc; j += nr) {
+		int64_t nv = nc - j < nr ? nc - j : nr;
+		const float *src = b + j;
+		if (nv == nr) {
+			for (int64_t kk = 0; kk < kc; kk++, dst += nr)
+				memcpy(dst, src + kk * ldb, (size_t)nr * sizeof(float));
+			continue;
+		}
+		for (int64_t kk = 0; kk < kc; kk++, dst += nr) {
+			memcpy(dst, src + kk * ldb, (size_t)nv * sizeof(float));
+			memset(dst + nv, 0, (size_t)(nr - nv) * sizeof(float));
+		}
+	}
+}
+
+/* Bias and activation of one value of C (a product with K = 0). */
+static float epi_one(const struct ox_gemm *g, float v, int64_t row)
+{
+	if (g->bias != NULL)
+		v += g->bias[row];
+	if (g->act == OX_ACT_RELU)
+		return v > 0.0f ? v : 0.0f;
+	if (g->act == OX_ACT_CLIP)
+		return v < g->lo ? g->lo : v > g->hi ? g->hi : v;
+	return v;
+}
+
+#ifdef OX_HAVE_X86_KERNELS
+#define T512 __attribute__((target("avx512f")))
+#define T256 __attribute__((target("avx2,fma")))
+#define INLINE inline __attribute__((always_inline))
+
+/* One MR512 x NR512 tile of C, rows [0, mr) and columns [0, nv) stored. */
+static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict a,
+                                const float *restrict b, float *restrict c, int64_t ldc, int nv,
+                                int flags, const struct ox_gemm *g, int64_t row0)
+{
+	__m512 c0[MR512], c1[MR512];
+
+#pragma GCC unroll 16
+	for (int i = 0; i < MR512; i++)
+		c0[i] = c1[i] = _mm512_setzero_ps();
+	for (int64_t k = 0; k < kc; k++) {
+		__m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 16
+		for (int i = 0; i < MR512; i++)
+			if (i < mr) {
+				__m512 av = _mm512_set1_ps(a[i]);
+				c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
+				c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+			}
+		a += MR512;
+		b += NR512;
+	}
+	__mmask16 k0 = nv >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nv) - 1);
+	__mmask16 k1 = nv <= 16   ? (__mmask16)0
+	               : nv >= 32 ? (__mmask16)0xffff
+	                          : (__mmask16)((1u << (nv - 16)) - 1);
+	__m512 lo = _mm512_set1_ps(g->lo), hi = _mm512_set1_ps(g->hi), zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+	for (int i = 0; i < MR512; i++) {
+		if (i >= mr)
+			break;
+		float *ci = c + i * ldc;
+		__m512 v0 = c0[i], v1 = c1[i];
+		if (!(flags & F_FIRST)) {
+			v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(k0, ci));
+			v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(k1, ci + 16));
+		}
+		if (flags & F_LAST) {
+			if (g->bias != NULL) {
+				__m512 bv = _mm512_set1_ps(g->bias[row0 + i]);
+				v0 = _mm512_add_ps(v0, bv);
+				v1 = _mm512_add_ps(v1, bv);
+			}
+			if (g->act == OX_ACT_RELU) {
+				/* max(v, 0) gives 0 for NaN, as v > 0 ? v : 0 does */
+				v0 = _mm512_max_ps(v0, zero);
+				v1 = _mm512_max_ps(v1, zero);
+			} else if (g->act == OX_ACT_CLIP) {
+				/* max(lo, v) and min(hi, v) keep a NaN v, as the scalar form does */
+				v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
+				v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
+			}
+		}
+		_mm512_mask_storeu_ps(ci, k0, v0);
+		_mm512_mask_storeu_ps(ci + 16, k1, v1);
+	}
+}
+
+static T512 void kernel512(int mr, int64_t kc, const float *a, const float *b, float *c,
+                           int64_t ldc, int nv, int flags, const struct ox_gemm *g, int64_t row0)
+{
+	switch (mr) {
+#define CASE(n)                                                                                    \
+	case n:                                                                                    \
+		tile512(n, kc, a, b, c, ldc, nv, flags, g, row0);                                  \
+		break;
+		CASE(1)
+		CASE(2)
+		CASE(3)
+		CASE(4)
+		CASE(5)
+		CASE(6)
+		CASE(7)
+		CASE(8)
+		CASE(9)
+		CASE(10)
+		CASE(11)
+	default:
+		tile512(MR512, kc, a, b, c, ldc, nv, flags, g, row0);
+#undef CASE
+	}
+}
+
+static INLINE T256 void tile256(const int mr, int64_t kc, const float *restrict a,
+                                const float *restrict b, float *restrict c, int64_t ldc, int nv,
+                                int flags, const struct ox_gemm *g, int64_t row0)
+{
+	__m256 c0[MR256], c1[MR256];
+
+#pragma GCC unroll 8
+	for (int i = 0; i < MR256; i++)
+		c0[i] = c1[i] = _mm256_setzero_ps();
+	for (int64_t k = 0; k < kc; k++) {
+		__m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 8
+		for (int i = 0; i < MR256; i++)
+			if (i < mr) {
+				__m256 av = _mm256_broadcast_ss(a + i);
+				c0[i] = _mm256_fmadd_ps(av, b0, c0[i]);
+				c1[i] = _mm256_fmadd_ps(av, b1, c1[i]);
+			}
+		a += MR256;
+		b += NR256;
+	}
+	const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256i k0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), idx);
+	__m256i k1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv - 8), idx);
+	__m256 lo = _mm256_set1_ps(g->lo), hi = _mm256_set1_ps(g->hi), zero = _mm256_setzero_ps();
+#pragma GCC unroll 8
+	for (int i = 0; i < MR256; i++) {
+		if (i >= mr)
+			break;
+		float *ci = c + i * ldc;
+		__m256 v0 = c0[i], v1 = c1[i];
+		if (!(flags & F_FIRST)) {
+			v0 = _mm256_add_ps(v0, _mm256_maskload_ps(ci, k0));
+			v1 = _mm256_add_ps(v1, _mm256_maskload_ps(ci + 8, k1));
+		}
+		if (flags & F_LAST) {
+			if (g->bias != NULL) {
+				__m256 bv = _mm256_set1_ps(g->bias[row0 + i]);
+				v0 = _mm256_add_ps(v0, bv);
+				v1 = _mm256_add_ps(v1, bv);
+			}
+			if (g->act == OX_ACT_RELU) {
+				v0 = _mm256_max_ps(v0, zero);
+				v1 = _mm256_max_ps(v1, zero);
+			} else if (g->act == OX_ACT_CLIP) {
+				v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
+				v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
+			}
+		}
+		_mm256_maskstore_ps(ci, k0, v0);
+		_mm256_maskstore_ps(ci + 8, k1, v1);
+	}
+}
+
+static T256 void kernel256(int mr, int64_t kc, const float *a, const float *b, float *c,
+                           int64_t ldc, int nv, int flags, const struct ox_gemm *g, int64_t row0)
+{
+	switch (mr) {
+#define CASE(n)                                                                                    \
+	case n:                                                                                    \
+		tile256(n, kc, a, b, c, ldc, nv, flags, g, row0);                                  \
+		break;
+		CASE(1)
+		CASE(2)
+		CASE(3)
+		CASE(4)
+		CASE(5)
+	default:
+		tile256(MR256, kc, a, b, c, ldc, nv, flags, g, row0);
+#undef CASE
+	}
+}
+#endif
+
+void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, int64_t n1,
+                 float *bbuf)
+{
+	int mr = ox_gemm_mr(g->isa), nr = ox_gemm_nr(g->isa);
+	int64_t mp = round_up(g->m, mr);
+
+	if (p1 * mr > mp)
+		p1 = mp / mr;
+	for (int64_t nb = n0; nb < n1; nb += OX_GEMM_NC) {
+		int64_t nc = n1 - nb < OX_GEMM_NC ? n1 - nb : OX_GEMM_NC;
+		for (int64_t k0 = 0; k0 < g->k; k0 += OX_GEMM_KC) {
+			int64_t kc = g->k - k0 < OX_GEMM_KC ? g->k - k0 : OX_GEMM_KC;
+			int flags = (k0 == 0 ? F_FIRST : 0) | (k0 + kc >= g->k ? F_LAST : 0);
+			if (g->pack != NULL)
+				g->pack(g, k0, kc, nb, nc, bbuf);
+			else
+				pack_b(g->b + k0 * g->ldb + nb, g->ldb, kc, nc, nr, bbuf);
+			for (int64_t p = p0; p < p1; p++) {
+				int64_t row = p * mr, rows = g->m - row < mr ? g->m - row : mr;
+				const float *a = g->a + k0 * mp + row * kc;
+				float *c = g->c + row * g->ldc + nb;
+				for (int64_t j = 0; j < nc; j += nr) {
+					int nv = (int)(nc - j < nr ? nc - j : nr);
+#ifdef OX_HAVE_X86_KERNELS
+					if (g->isa == OX_ISA_AVX512)
+						kernel512((int)rows, kc, a, bbuf + j * kc, c + j,
+						          g->ldc, nv, flags, g, row);
+					else
+						kernel256((int)rows, kc, a, bbuf + j * kc, c + j,
+						          g->ldc, nv, flags, g, row);
+#else
+					(void)rows, (void)a, (void)c, (void)nv, (void)flags;
+#endif
+				}
+			}
+		}
+	}
+	/* A product with K = 0 still owes C its bias and activation. */
+	if (g->k == 0)
+		for (int64_t r = p0 * mr; r < p1 * mr && r < g->m; r++)
+			for (int64_t j = n0; j < n1; j++)
+				g->c[r * g->ldc + j] = epi_one(g, 0.0f, r);
+}
