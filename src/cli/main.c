@@ -41,11 +41,11 @@ int main(int argc, char **argv)
 		printf("custos %s\n", CUSTOS_VERSION);
 		return CLI_EXIT_OK;
 	}
-	/* The ONNX engine's OpenBLAS picks its kernels when it loads: see onnx_blas_env. */
-	if (!strcmp(argv[1], "onnx") && onnx_blas_env(0) == 1)
-		execv("/proc/self/exe", argv);
-	/* The ONNX engine's OpenBLAS picks its kernels when it loads: see onnx_blas_env. */
-	if (!strcmp(argv[1], "onnx") && onnx_blas_env(0) == 1)
+	/*
+	 * The ONNX engine's OpenBLAS picks its kernels and its threads when it
+	 * loads: see onnx_blas_env. The engine threads products itself.
+	 */
+	if (!strcmp(argv[1], "onnx") && onnx_blas_env(1) == 1)
 		execv("/proc/self/exe", argv);
 	for (const struct group *g = groups; g->name; g++)
 		if (!strcmp(argv[1], g->name))

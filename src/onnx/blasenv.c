@@ -6,13 +6,16 @@
  * loads, before main(): a program can only set the environment and run
  * itself again. Two settings matter to Custos:
  *  - OPENBLAS_CORETYPE: Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) knows CPUs
- *    by their model, and takes the AVX-512 CPUs it does not know (AMD Zen 4,
- *    newer Intel server parts) for Haswell, whose AVX2 kernels are about
- *    1.6x slower there (resnet18: 44.5 ms against 28.0 ms on a Zen 4). When
- *    the CPU and the kernel support AVX-512 F, CD, BW, DQ and VL, SkylakeX's
- *    kernels are asked for, unless the user chose a core type.
- *  - OPENBLAS_NUM_THREADS=1: a process that forks task sandboxes (custosd)
- *    must not have a pool, which OpenBLAS would start again in the child.
+ *    by their model, and takes the AVX-512 CPUs it does not know (AMD Zen 4
+ *    and 5, newer Intel server parts) for Haswell, whose AVX2 kernels are
+ *    slower there. When the CPU and the kernel support AVX-512 F, CD, BW,
+ *    DQ and VL, SkylakeX's kernels are asked for, unless the user chose a
+ *    core type. (Convolutions with constant weights do not use OpenBLAS on
+ *    CPUs with AVX2 or AVX-512: sgemm.c; Gemm and MatMul do.)
+ *  - OPENBLAS_NUM_THREADS=1: the engine threads its products itself and
+ *    calls OpenBLAS on one thread; a pool of OpenBLAS's own would only spin
+ *    beside it, and a process that forks task sandboxes (custosd) must not
+ *    have one, which OpenBLAS would start again in the child.
  */
 #include <stdlib.h>
 #include <string.h>

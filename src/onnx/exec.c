@@ -131,7 +131,7 @@ int onnx_session_run(struct onnx_session *s, const struct onnx_tensor *inputs, s
 	if (!ox_plan_matches(s->plan, inputs, (uint32_t)n_inputs) &&
 	    (rc = replan(s, inputs, (uint32_t)n_inputs, why, whysz)) != 0)
 		return rc;
-	/* Convolutions thread through the pool; Gemm and MatMul raise this themselves. */
+	/* Products thread through the session's pool; BLAS runs on one thread. */
 	ox_blas_threads(1);
 	bind(s, inputs);
 	if ((rc = run_steps(s, why, whysz)) != 0)

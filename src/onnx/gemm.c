@@ -1,4 +1,4 @@
-/* gemm.c - Gemm and MatMul through OpenBLAS's cblas_sgemm. */
+/* gemm.c - Gemm and MatMul through OpenBLAS's cblas_sgemm, one call per thread. */
 #include <cblas.h>
 #include <string.h>
 
@@ -26,6 +26,54 @@ void ox_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float a
 	            trans_b ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, alpha,
 	            a, (blasint)(lda > 0 ? lda : 1), b, (blasint)(ldb > 0 ? ldb : 1), beta, c,
 	            (blasint)(ldc > 0 ? ldc : 1));
+}
+
+/* One product split across the session's threads, by rows of C or by blocks of 16 columns. */
+struct split_gemm {
+	int ta, tb;
+	int64_t m, n, k;
+	float alpha, beta;
+	const float *a, *b;
+	int64_t lda, ldb, ldc;
+	float *c;
+	bool by_rows;
+};
+
+static void split_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct split_gemm *s = arg;
+	int64_t b = (int64_t)begin, e = (int64_t)end;
+
+	(void)slice;
+	if (s->by_rows) {
+		ox_sgemm(s->ta, s->tb, e - b, s->n, s->k, s->alpha,
+		         s->ta ? s->a + b : s->a + b * s->lda, s->lda, s->b, s->ldb, s->beta,
+		         s->c + b * s->ldc, s->ldc);
+		return;
+	}
+	b *= 16;
+	e = e * 16 < s->n ? e * 16 : s->n;
+	ox_sgemm(s->ta, s->tb, s->m, e - b, s->k, s->alpha, s->a, s->lda,
+	         s->tb ? s->b + b * s->ldb : s->b + b, s->ldb, s->beta, s->c + b, s->ldc);
+}
+
+/*
+ * ox_sgemm on the pool's threads when the product is worth it. BLAS itself
+ * runs on one thread: a pool of its own would spin beside ours.
+ */
+static void pool_sgemm(struct ox_pool *pool, int ta, int tb, int64_t m, int64_t n, int64_t k,
+                       float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                       float beta, float *c, int64_t ldc)
+{
+	struct split_gemm s = {ta, tb, m, n, k, alpha, beta, a, b, lda, ldb, ldc, c, false};
+	uint64_t t = ox_pool_threads(pool);
+
+	if (t < 2 || (uint64_t)m * (uint64_t)n * (uint64_t)(k > 0 ? k : 1) < ((uint64_t)1 << 19)) {
+		ox_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		return;
+	}
+	s.by_rows = (uint64_t)m >= 4 * t;
+	ox_parallel_for(pool, s.by_rows ? (uint64_t)m : (uint64_t)(n + 15) / 16, split_range, &s);
 }
 
 /* BLAS takes int dimensions: keep every product dimension below 2^31. */
@@ -85,10 +133,8 @@ int ox_run_gemm(const struct ox_run *r)
 				    c[(p->rows == 1 ? 0 : i) * p->cols + (p->cols == 1 ? 0 : j)];
 		beta = p->b;
 	}
-	ox_blas_threads(r->threads);
-	ox_sgemm(p->trans_a, p->trans_b, m, n, kk, p->a, r->in[0]->data, p->trans_a ? m : kk,
-	         r->in[1]->data, p->trans_b ? kk : n, beta, y, n);
-	ox_blas_threads(1);
+	pool_sgemm(r->pool, p->trans_a, p->trans_b, m, n, kk, p->a, r->in[0]->data,
+	           p->trans_a ? m : kk, r->in[1]->data, p->trans_b ? kk : n, beta, y, n);
 	return 0;
 }
 
@@ -158,29 +204,27 @@ int ox_run_matmul(const struct ox_run *r)
 		total *= (uint64_t)p->mm_out[i];
 		bsz *= (uint64_t)p->mm_b[i];
 	}
-	ox_blas_threads(r->threads);
 	if (bsz == 1 && batch_offset(p->mm_a, p->mm_out, 0) == 0) {
 		/* B is one matrix and A is not broadcast: one product of all rows. */
 		bool a_full = true;
 		for (uint32_t i = 0; i < p->mm_rank; i++)
 			a_full = a_full && p->mm_a[i] == p->mm_out[i];
 		if (a_full) {
-			ox_sgemm(0, 0, (int64_t)total * m, n, kk, 1.0f, a, kk, b, n, 0.0f, y, n);
-			ox_blas_threads(1);
+			pool_sgemm(r->pool, 0, 0, (int64_t)total * m, n, kk, 1.0f, a, kk, b, n,
+			           0.0f, y, n);
 			return 0;
 		}
 	}
 	for (uint64_t t = 0; t < total; t++) {
 		uint64_t oa = batch_offset(p->mm_a, idx, p->mm_rank);
 		uint64_t ob = batch_offset(p->mm_b, idx, p->mm_rank);
-		ox_sgemm(0, 0, m, n, kk, 1.0f, a + oa * m * kk, kk, b + ob * kk * n, n, 0.0f,
-		         y + t * m * n, n);
+		pool_sgemm(r->pool, 0, 0, m, n, kk, 1.0f, a + oa * m * kk, kk, b + ob * kk * n, n,
+		           0.0f, y + t * m * n, n);
 		for (int32_t i = (int32_t)p->mm_rank - 1; i >= 0; i--) {
 			if (++idx[i] < p->mm_out[i])
 				break;
 			idx[i] = 0;
 		}
 	}
-	ox_blas_threads(1);
 	return 0;
 }

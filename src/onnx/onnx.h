@@ -146,8 +146,9 @@ int64_t onnx_model_opset(const struct onnx_model *m);
 /*
  * Set in the environment what OpenBLAS must see when it loads: its AVX-512
  * kernels on CPUs it would take for Haswell (unless OPENBLAS_CORETYPE is
- * set), and, with single_thread, OPENBLAS_NUM_THREADS=1 (no pool: for
- * processes that fork sandboxes). Returns 1 when it changed something (the
+ * set), and, with single_thread, OPENBLAS_NUM_THREADS=1 (no pool of its
+ * own: the engine threads its products itself, and a process that forks
+ * sandboxes must have none). Returns 1 when it changed something (the
  * caller runs itself again, execv, for it to take effect), 0 when nothing
  * was to change, -1 when setenv failed.
  */

@@ -1,11 +1,15 @@
 /*
  * parallel.c - the session's worker threads and a fork-join over a range.
  *
- * A session with threads > 1 starts threads - 1 workers once; they sleep on
- * a condition variable between calls. ox_parallel_for() hands each worker
- * an equal slice, runs slice 0 on the caller's thread and waits for the
- * rest. With no pool (threads == 1, or folding constants at plan time) the
- * whole range runs on the caller's thread and no thread exists.
+ * A session with threads > 1 starts threads - 1 workers once. ox_parallel_for()
+ * hands each worker an equal slice, runs slice 0 on the caller's thread and
+ * waits for the rest. A model's steps come one after another, microseconds
+ * apart: a worker that finished spins a while (OX_SPIN polls, about a
+ * millisecond) watching for the next job before it sleeps on a condition
+ * variable, and the caller spins the same while before it sleeps waiting for
+ * the workers: a hand-off then costs no system call. With no pool
+ * (threads == 1, or folding constants at plan time) the whole range runs on
+ * the caller's thread and no thread exists.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,13 +17,15 @@
 #include "common/err.h"
 #include "onnx/internal.h"
 
+#define OX_SPIN 20000
+
 struct ox_pool {
 	unsigned n; /* threads, the caller included */
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
-	uint64_t gen;     /* bumped for every job */
-	unsigned pending; /* workers still running the job */
-	bool stop;
+	uint64_t gen;     /* bumped for every job (atomic; written under mu) */
+	unsigned pending; /* workers still running the job (atomic) */
+	bool stop;        /* atomic; written under mu */
 	ox_range_fn fn;
 	void *ctx;
 	uint64_t items;
@@ -32,12 +38,31 @@ struct ox_worker_arg {
 	unsigned slice;
 };
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static void run_slice(struct ox_pool *p, ox_range_fn fn, void *ctx, uint64_t items, unsigned s)
 {
 	uint64_t b = items * s / p->n, e = items * (s + 1) / p->n;
 
 	if (b < e)
 		fn(ctx, b, e, s);
+}
+
+/* Whether a job newer than seen (or the stop) came within the spin. */
+static bool spin_for_job(struct ox_pool *p, uint64_t seen)
+{
+	for (int i = 0; i < OX_SPIN; i++) {
+		if (__atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) != seen ||
+		    __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+			return true;
+		cpu_relax();
+	}
+	return false;
 }
 
 static void *worker_main(void *arg)
@@ -47,23 +72,24 @@ static void *worker_main(void *arg)
 	uint64_t seen = 0;
 
 	free(arg);
-	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->gen == seen && !p->stop)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->stop)
+		if (!spin_for_job(p, seen)) {
+			pthread_mutex_lock(&p->mu);
+			while (p->gen == seen && !p->stop)
+				pthread_cond_wait(&p->work, &p->mu);
+			pthread_mutex_unlock(&p->mu);
+		}
+		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
 			break;
-		seen = p->gen;
-		ox_range_fn fn = p->fn;
-		void *ctx = p->ctx;
-		uint64_t items = p->items;
-		pthread_mutex_unlock(&p->mu);
-		run_slice(p, fn, ctx, items, slice);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
+		/* fn, ctx and items were written before gen was bumped (release) */
+		seen = __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE);
+		run_slice(p, p->fn, p->ctx, p->items, slice);
+		if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_ACQ_REL) == 0) {
+			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->mu);
+		}
 	}
-	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
@@ -105,7 +131,7 @@ void ox_pool_free(struct ox_pool *p)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->mu);
-	p->stop = true;
+	__atomic_store_n(&p->stop, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned t = 0; t < p->started; t++)
@@ -127,17 +153,22 @@ void ox_parallel_for(struct ox_pool *p, uint64_t n, ox_range_fn fn, void *ctx)
 		fn(ctx, 0, n, 0);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
+	/* No worker is inside a job here: the previous call waited for all of them. */
 	p->fn = fn;
 	p->ctx = ctx;
 	p->items = n;
-	p->pending = p->started;
-	p->gen++;
+	__atomic_store_n(&p->pending, p->started, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->mu);
+	__atomic_add_fetch(&p->gen, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	run_slice(p, fn, ctx, n, 0);
+	for (int i = 0; i < OX_SPIN && __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0; i++)
+		cpu_relax();
+	if (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) == 0)
+		return;
 	pthread_mutex_lock(&p->mu);
-	while (p->pending > 0)
+	while (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0)
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }

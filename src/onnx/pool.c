@@ -159,35 +159,84 @@ static void pool_row(const struct ox_window *w, const float *x, int64_t o0, int6
 	}
 }
 
-static int run_pool(const struct ox_run *r, bool is_max)
+/* MaxPool 2x2, stride 2, no pads or dilation, one plane: the common case, without tap ranges. */
+OX_HOT static void max2x2(const struct ox_window *w, const float *restrict x, float *restrict y)
 {
-	const struct ox_window *w = &r->p->w;
-	const float *x = r->in[0]->data;
-	float *y = r->out[0]->data;
-	int64_t *ind = r->out[1] != NULL ? r->out[1]->data : NULL;
-	uint64_t plane = (uint64_t)(w->in[0] * w->in[1] * w->in[2]);
-	int64_t o[OX_SP];
+	for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
+		const float *r0 = x + 2 * o1 * w->in[2], *r1 = r0 + w->in[2];
+		float *d = y + o1 * w->out[2];
+		for (int64_t o = 0; o < w->out[2]; o++) {
+			/* the taps in the general path's order, with its comparison */
+			float m = -FLT_MAX,
+			      v[4] = {r0[2 * o], r0[2 * o + 1], r1[2 * o], r1[2 * o + 1]};
+			for (int t = 0; t < 4; t++)
+				m = v[t] > m ? v[t] : m;
+			d[o] = m;
+		}
+	}
+}
 
-	for (int64_t c = 0; c < w->n * w->c; c++) {
-		const float *xc = x + (uint64_t)c * plane;
+static bool is_max2x2(const struct ox_window *w)
+{
+	return w->in[0] == 1 && w->k[0] == 1 && w->k[1] == 2 && w->k[2] == 2 && w->s[1] == 2 &&
+	       w->s[2] == 2 && w->d[1] == 1 && w->d[2] == 1 && w->pb[1] == 0 && w->pb[2] == 0 &&
+	       w->out[1] * 2 <= w->in[1] && w->out[2] * 2 <= w->in[2];
+}
+
+struct pool_ctx {
+	const struct ox_run *r;
+	bool is_max;
+};
+
+/* Planes [begin, end) of the batch. */
+static void pool_planes(void *ctx, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct pool_ctx *pc = ctx;
+	const struct ox_run *r = pc->r;
+	const struct ox_window *w = &r->p->w;
+	uint64_t plane = (uint64_t)(w->in[0] * w->in[1] * w->in[2]);
+	uint64_t oplane = (uint64_t)(w->out[0] * w->out[1] * w->out[2]);
+	int64_t *ind = r->out[1] != NULL ? r->out[1]->data : NULL;
+	int64_t o[OX_SP];
+	bool fast = pc->is_max && ind == NULL && is_max2x2(w);
+
+	(void)slice;
+	for (uint64_t c = begin; c < end; c++) {
+		const float *xc = (const float *)r->in[0]->data + c * plane;
+		float *y = (float *)r->out[0]->data + c * oplane;
+		if (fast) {
+			max2x2(w, xc, y);
+			continue;
+		}
 		if (ind == NULL) {
 			for (o[0] = 0; o[0] < w->out[0]; o[0]++)
 				for (o[1] = 0; o[1] < w->out[1]; o[1]++) {
-					pool_row(w, xc, o[0], o[1], is_max, y);
+					pool_row(w, xc, o[0], o[1], pc->is_max, y);
 					y += w->out[2];
 				}
 			continue;
 		}
+		int64_t *ic = ind + c * oplane;
 		for (o[0] = 0; o[0] < w->out[0]; o[0]++)
 			for (o[1] = 0; o[1] < w->out[1]; o[1]++)
 				for (o[2] = 0; o[2] < w->out[2]; o[2]++) {
 					int64_t arg = -1;
-					*y++ = pool_one(w, xc, o, is_max, &arg);
-					*ind++ = arg < 0 ? -1
-					                 : (int64_t)((uint64_t)c * plane) +
-					                       index_of(w, arg);
+					*y++ = pool_one(w, xc, o, pc->is_max, &arg);
+					*ic++ =
+					    arg < 0 ? -1 : (int64_t)(c * plane) + index_of(w, arg);
 				}
 	}
+}
+
+static int run_pool(const struct ox_run *r, bool is_max)
+{
+	const struct ox_window *w = &r->p->w;
+	struct pool_ctx pc = {r, is_max};
+	uint64_t planes = (uint64_t)(w->n * w->c);
+	uint64_t work = planes * (uint64_t)(w->in[0] * w->in[1] * w->in[2]);
+
+	/* Below a quarter million inputs, a hand-off costs more than it saves. */
+	ox_parallel_for(work >= ((uint64_t)1 << 18) ? r->pool : NULL, planes, pool_planes, &pc);
 	return 0;
 }
 
