@@ -8,11 +8,11 @@
  * as it is used into micro-panels of NR columns, [k][NR], zero-padded,
  * one block of KC rows and at most NC columns at a time (a block that
  * stays in L2), from a row-major matrix or by the caller's function (a
- * convolution's im2col rows, made as they are packed). A micro-kernel keeps an MR x NR tile of C in registers
- * through one K-block: per k, it loads NR values of B as vectors and
- * multiplies them by each of the MR values of A, broadcast. The last
- * K-block adds the bias, applies the activation and stores the tile, masked
- * at the right edge.
+ * convolution's im2col rows, made as they are packed). A micro-kernel
+ * keeps an MR x NR tile of C in registers through one K-block: per k, it
+ * loads NR values of B as vectors and multiplies them by each of the MR
+ * values of A, broadcast. The last K-block adds the bias, applies the
+ * activation and stores the tile, masked at the right edge.
  *
  * Kernels: AVX-512 (12 x 32, 24 accumulators of the 32 zmm registers) and
  * AVX2 with FMA (6 x 16, 12 of the 16 ymm). The CPU picks one at plan time
@@ -137,8 +137,8 @@ static float epi_one(const struct ox_gemm *g, float v, int64_t row)
 }
 
 #ifdef OX_HAVE_X86_KERNELS
-#define T512 __attribute__((target("avx512f")))
-#define T256 __attribute__((target("avx2,fma")))
+#define T512   __attribute__((target("avx512f")))
+#define T256   __attribute__((target("avx2,fma")))
 #define INLINE inline __attribute__((always_inline))
 
 /* One MR512 x NR512 tile of C, rows [0, mr) and columns [0, nv) stored. */
@@ -189,7 +189,8 @@ static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict 
 				v0 = _mm512_max_ps(v0, zero);
 				v1 = _mm512_max_ps(v1, zero);
 			} else if (g->act == OX_ACT_CLIP) {
-				/* max(lo, v) and min(hi, v) keep a NaN v, as the scalar form does */
+				/* max(lo, v) and min(hi, v) keep a NaN v, as the scalar form does
+				 */
 				v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
 				v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
 			}

@@ -110,10 +110,11 @@ static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act 
 					want += (double)am[i * k + q] * b[q * n + j];
 				float w = act((float)want, a), got = c[i * n + j];
 				if (!(fabsf(got - w) <= 1e-4f * (1.0f + fabsf(w))))
-					fail_msg("isa %d m %lld k %lld n %lld split %d: c[%lld][%lld] = "
-					         "%g, want %g",
-					         isa, (long long)m, (long long)k, (long long)n, split,
-					         (long long)i, (long long)j, got, w);
+					fail_msg(
+					    "isa %d m %lld k %lld n %lld split %d: c[%lld][%lld] = "
+					    "%g, want %g",
+					    isa, (long long)m, (long long)k, (long long)n, split,
+					    (long long)i, (long long)j, got, w);
 			}
 	}
 	free(am);
@@ -158,9 +159,18 @@ static void test_kernel_nan(void **state)
 			float *buf = malloc(ox_gemm_pack_b_floats(isa) * sizeof(float));
 			assert_non_null(buf);
 			ox_gemm_pack_a(isa, am, 1, 1, pa);
-			struct ox_gemm g = {.isa = isa, .m = 1, .k = 1, .n = 1, .a = pa, .b = b,
-			                    .ldb = 1, .c = c, .ldc = 1, .act = (enum ox_act)a,
-			                    .lo = -1, .hi = 1};
+			struct ox_gemm g = {.isa = isa,
+			                    .m = 1,
+			                    .k = 1,
+			                    .n = 1,
+			                    .a = pa,
+			                    .b = b,
+			                    .ldb = 1,
+			                    .c = c,
+			                    .ldc = 1,
+			                    .act = (enum ox_act)a,
+			                    .lo = -1,
+			                    .hi = 1};
 			ox_gemm_run(&g, 0, 1, 0, 1, buf);
 			if (a == OX_ACT_RELU)
 				assert_true(c[0] == 0.0f);
@@ -191,9 +201,10 @@ static double conv_one(const struct conv_case *cc, const float *x, const float *
 				int64_t ix = ox * cc->s - cc->pads[1] + e * cc->d;
 				if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
 					continue;
-				acc += (double)x[((img * cc->c + g * cg + ic) * cc->h + iy) * cc->w +
-				                 ix] *
-				       wt[((oc * cg + ic) * cc->k + a) * cc->k + e];
+				acc +=
+				    (double)
+				        x[((img * cc->c + g * cg + ic) * cc->h + iy) * cc->w + ix] *
+				    wt[((oc * cg + ic) * cc->k + a) * cc->k + e];
 			}
 	return acc;
 }
@@ -203,7 +214,8 @@ static void check_conv(const struct conv_case *cc)
 	int64_t cg = cc->c / cc->group, ext = (cc->k - 1) * cc->d + 1;
 	int64_t oh = (cc->h + cc->pads[0] + cc->pads[2] - ext) / cc->s + 1;
 	int64_t ow = (cc->w + cc->pads[1] + cc->pads[3] - ext) / cc->s + 1;
-	size_t nx = (size_t)(cc->n * cc->c * cc->h * cc->w), nw = (size_t)(cc->m * cg * cc->k * cc->k);
+	size_t nx = (size_t)(cc->n * cc->c * cc->h * cc->w),
+	       nw = (size_t)(cc->m * cg * cc->k * cc->k);
 	float *x = malloc(nx * sizeof(float)), *wt = malloc(nw * sizeof(float));
 	float *b = malloc((size_t)cc->m * sizeof(float)), *y1 = NULL;
 	const int64_t xd[4] = {cc->n, cc->c, cc->h, cc->w}, wd[4] = {cc->m, cg, cc->k, cc->k};
@@ -259,21 +271,27 @@ static void check_conv(const struct conv_case *cc)
 			for (int64_t oc = 0; oc < cc->m; oc++)
 				for (int64_t oy = 0; oy < oh; oy++)
 					for (int64_t ox = 0; ox < ow; ox++) {
-						float want = (float)conv_one(cc, x, wt, b, i, oc, oy, ox);
+						float want =
+						    (float)conv_one(cc, x, wt, b, i, oc, oy, ox);
 						if (cc->act != NULL)
 							want = act(want, !strcmp(cc->act, "Relu")
 							                     ? OX_ACT_RELU
 							                     : OX_ACT_CLIP);
-						float got = y[((i * cc->m + oc) * oh + oy) * ow + ox];
-						if (!(fabsf(got - want) <= 1e-4f * (1.0f + fabsf(want))))
-							fail_msg("conv c%lld m%lld g%lld k%lld s%lld d%lld "
-							         "%lldx%lld t%u: y[%lld][%lld][%lld][%lld] "
+						float got =
+						    y[((i * cc->m + oc) * oh + oy) * ow + ox];
+						if (!(fabsf(got - want) <=
+						      1e-4f * (1.0f + fabsf(want))))
+							fail_msg("conv c%lld m%lld g%lld k%lld "
+							         "s%lld d%lld "
+							         "%lldx%lld t%u: "
+							         "y[%lld][%lld][%lld][%lld] "
 							         "= %g, want %g",
 							         (long long)cc->c, (long long)cc->m,
-							         (long long)cc->group, (long long)cc->k,
-							         (long long)cc->s, (long long)cc->d,
-							         (long long)cc->h, (long long)cc->w, t,
-							         (long long)i, (long long)oc, (long long)oy,
+							         (long long)cc->group,
+							         (long long)cc->k, (long long)cc->s,
+							         (long long)cc->d, (long long)cc->h,
+							         (long long)cc->w, t, (long long)i,
+							         (long long)oc, (long long)oy,
 							         (long long)ox, got, want);
 					}
 		/* two threads split the same sums the same way */
@@ -336,8 +354,8 @@ static void test_maxpool_2x2(void **state)
 
 	(void)state;
 	fill(x, sizeof(x) / sizeof(x[0]));
-	x[0] = NAN;             /* first tap: the others win */
-	x[W + 1] = NAN;         /* last tap of the same window */
+	x[0] = NAN;     /* first tap: the others win */
+	x[W + 1] = NAN; /* last tap of the same window */
 	x[2 * W + 2] = -INFINITY;
 	x[2 * W + 3] = -INFINITY;
 	x[3 * W + 2] = -INFINITY;
@@ -363,7 +381,8 @@ static void test_maxpool_2x2(void **state)
 					float want = -3.4028235e38f;
 					for (int a = 0; a < 2; a++)
 						for (int b = 0; b < 2; b++) {
-							float v = x[(p * H + 2 * i + a) * W + 2 * j + b];
+							float v =
+							    x[(p * H + 2 * i + a) * W + 2 * j + b];
 							want = v > want ? v : want;
 						}
 					float got = y[(p * OH + i) * OW + j];
