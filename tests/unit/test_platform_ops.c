@@ -29,6 +29,7 @@
 #include "platform/platform.h"
 #include "platform/platform_int.h"
 #include "store/store.h"
+#include "test_platform_calls.h"
 #include "test_store_fixture.h"
 #include "worker/job.h"
 
@@ -80,49 +81,6 @@ static void fx_close(struct fx *f)
 	f->st = NULL;
 }
 
-/* Run the named operation for who (NULL: no token); assert rc; return the response. */
-static json_t *call(struct fx *f, const char *op, const struct plat_caller *who, int want,
-                    json_t *in)
-{
-	const struct plat_op *o = plat_op_find(op);
-	struct plat_error err = {{0}};
-	json_t *out = NULL;
-	int rc;
-
-	assert_non_null(o);
-	assert_non_null(in);
-	rc = plat_call(f->p, o, who, in, &out, &err);
-	json_decref(in);
-	if (rc != want)
-		fail_msg("%s by %s: %s (%s), expected %s", op, who ? who->user : "-",
-		         cu_errname(rc), err.message, cu_errname(want));
-	if (rc)
-		assert_true(err.message[0] != '\0');
-	return out;
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	assert_non_null(s);
-	return s;
-}
-
-/* Log in through the operation and authenticate the token as custosd does. */
-static struct plat_caller login(struct fx *f, const char *user, const char *pw)
-{
-	json_t *out =
-	    call(f, "user.login", NULL, 0, json_pack("{s:s,s:s}", "user", user, "password", pw));
-	struct plat_caller who;
-	struct plat_error err;
-
-	assert_int_equal(plat_authenticate(f->p, sget(out, "token"), &who, &err), 0);
-	assert_string_equal(who.user, user);
-	json_decref(out);
-	return who;
-}
-
 /*
  * An input as its owner makes it: plaintext encrypted under key (32 bytes,
  * Custos format) and put at a data: URL; url and digest (hex) out.
@@ -155,13 +113,13 @@ static void test_open_admin(void **state)
 	/* A random password, handed out once. */
 	fx_open(&f, NULL, gen);
 	assert_int_equal(strlen(gen), PLAT_PASSWORD_GEN);
-	login(&f, "admin", gen);
+	tp_login(f.p, "admin", gen);
 	fx_close(&f);
 	/* Opened again: no new password, the given one is ignored, the old one works. */
 	fx_open(&f, "another-password-1", gen);
 	assert_int_equal(gen[0], '\0');
-	out = call(&f, "user.login", NULL, CU_EAUTH,
-	           json_pack("{s:s,s:s}", "user", "admin", "password", "another-password-1"));
+	out = tp_call(f.p, "user.login", NULL, CU_EAUTH,
+	              json_pack("{s:s,s:s}", "user", "admin", "password", "another-password-1"));
 	assert_null(out);
 	fx_close(&f);
 	st_tmp_remove(&f.tmp);
@@ -267,77 +225,77 @@ static void test_flow_restart_audit(void **state)
 	(void)state;
 	st_tmp_make(&f.tmp);
 	fx_open(&f, "admin-password-1", NULL);
-	admin = login(&f, "admin", "admin-password-1");
+	admin = tp_login(f.p, "admin", "admin-password-1");
 	for (size_t i = 0; i < 4; i++) {
 		static const char *const u[] = {"fo", "alice", "bob", "eve"};
-		json_decref(call(&f, "user.register", &admin, 0,
-		                 json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
-		                           i ? "data-owner" : "function-owner", "password",
-		                           "password-of-user")));
+		json_decref(tp_call(f.p, "user.register", &admin, 0,
+		                    json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
+		                              i ? "data-owner" : "function-owner", "password",
+		                              "password-of-user")));
 	}
-	fo = login(&f, "fo", "password-of-user");
-	bob = login(&f, "bob", "password-of-user");
-	eve = login(&f, "eve", "password-of-user");
-	out = call(&f, "user.login", NULL, 0,
-	           json_pack("{s:s,s:s}", "user", "alice", "password", "password-of-user"));
-	snprintf(tok_alice, sizeof(tok_alice), "%s", sget(out, "token"));
+	fo = tp_login(f.p, "fo", "password-of-user");
+	bob = tp_login(f.p, "bob", "password-of-user");
+	eve = tp_login(f.p, "eve", "password-of-user");
+	out = tp_call(f.p, "user.login", NULL, 0,
+	              json_pack("{s:s,s:s}", "user", "alice", "password", "password-of-user"));
+	snprintf(tok_alice, sizeof(tok_alice), "%s", tp_sget(out, "token"));
 	json_decref(out);
 	assert_int_equal(plat_authenticate(f.p, tok_alice, &alice, &err), 0);
 
-	out =
-	    call(&f, "function.register", &fo, 0,
-	         json_pack("{s:s,s:s,s:s,s:[{s:s}],s:[{s:s},{s:s}],s:[s,s]}", "name", "echo",
-	                   "executor", "builtin", "builtin", "echo", "arguments", "name", "message",
-	                   "inputs", "name", "a", "name", "b", "allow", "alice", "bob"));
-	snprintf(fn, sizeof(fn), "%s", sget(out, "id"));
+	out = tp_call(f.p, "function.register", &fo, 0,
+	              json_pack("{s:s,s:s,s:s,s:[{s:s}],s:[{s:s},{s:s}],s:[s,s]}", "name", "echo",
+	                        "executor", "builtin", "builtin", "echo", "arguments", "name",
+	                        "message", "inputs", "name", "a", "name", "b", "allow", "alice",
+	                        "bob"));
+	snprintf(fn, sizeof(fn), "%s", tp_sget(out, "id"));
 	json_decref(out);
 	make_input("alpha\n", (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", url, sizeof(url),
 	           digest_a);
-	out =
-	    call(&f, "file.register_input", &alice, 0,
-	         json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos", "key",
-	                   "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "digest", digest_a));
-	snprintf(fa, sizeof(fa), "%s", sget(out, "id"));
+	out = tp_call(f.p, "file.register_input", &alice, 0,
+	              json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
+	                        "key", "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", "digest",
+	                        digest_a));
+	snprintf(fa, sizeof(fa), "%s", tp_sget(out, "id"));
 	json_decref(out);
 	make_input("beta\n", (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", url, sizeof(url),
 	           digest_b);
-	out =
-	    call(&f, "file.register_input", &bob, 0,
-	         json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos", "key",
-	                   "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "digest", digest_b));
-	snprintf(fb, sizeof(fb), "%s", sget(out, "id"));
+	out = tp_call(f.p, "file.register_input", &bob, 0,
+	              json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
+	                        "key", "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=", "digest",
+	                        digest_b));
+	snprintf(fb, sizeof(fb), "%s", tp_sget(out, "id"));
 	json_decref(out);
 
-	out = call(&f, "task.create", &alice, 0,
-	           json_pack("{s:s,s:{s:s},s:{s:[s],s:[s]}}", "function", fn, "arguments",
-	                     "message", "hi", "inputs", "a", "alice", "b", "bob"));
-	snprintf(task, sizeof(task), "%s", sget(out, "id"));
+	out = tp_call(f.p, "task.create", &alice, 0,
+	              json_pack("{s:s,s:{s:s},s:{s:[s],s:[s]}}", "function", fn, "arguments",
+	                        "message", "hi", "inputs", "a", "alice", "b", "bob"));
+	snprintf(task, sizeof(task), "%s", tp_sget(out, "id"));
 	json_decref(out);
 	/* Refused calls are audited too. */
-	call(&f, "task.get", &eve, CU_ENOTFOUND, json_pack("{s:s}", "id", task));
-	call(&f, "task.assign", &alice, CU_ENOTFOUND,
-	     json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "b", fb));
-	json_decref(call(&f, "task.assign", &alice, 0,
-	                 json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "a", fa)));
-	json_decref(call(&f, "task.assign", &bob, 0,
-	                 json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "b", fb)));
-	out = call(&f, "task.get", &alice, 0, json_pack("{s:s}", "id", task));
-	digest = sget(out, "digest");
-	json_decref(call(&f, "task.approve", &alice, 0,
-	                 json_pack("{s:s,s:s}", "id", task, "digest", digest)));
+	tp_call(f.p, "task.get", &eve, CU_ENOTFOUND, json_pack("{s:s}", "id", task));
+	tp_call(f.p, "task.assign", &alice, CU_ENOTFOUND,
+	        json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "b", fb));
+	json_decref(tp_call(f.p, "task.assign", &alice, 0,
+	                    json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "a", fa)));
+	json_decref(tp_call(f.p, "task.assign", &bob, 0,
+	                    json_pack("{s:s,s:{s:s}}", "id", task, "inputs", "b", fb)));
+	out = tp_call(f.p, "task.get", &alice, 0, json_pack("{s:s}", "id", task));
+	digest = tp_sget(out, "digest");
+	json_decref(tp_call(f.p, "task.approve", &alice, 0,
+	                    json_pack("{s:s,s:s}", "id", task, "digest", digest)));
 	json_decref(out);
 
 	/* Restart: the token survives, so does alice's approval. */
 	fx_close(&f);
 	fx_open(&f, NULL, NULL);
 	assert_int_equal(plat_authenticate(f.p, tok_alice, &alice, &err), 0);
-	out = call(&f, "task.get", &bob, 0, json_pack("{s:s}", "id", task));
-	assert_string_equal(sget(out, "status"), "data_assigned");
+	out = tp_call(f.p, "task.get", &bob, 0, json_pack("{s:s}", "id", task));
+	assert_string_equal(tp_sget(out, "status"), "data_assigned");
 	assert_int_equal(json_array_size(json_object_get(out, "approvals")), 1);
-	json_decref(call(&f, "task.approve", &bob, 0,
-	                 json_pack("{s:s,s:s}", "id", task, "digest", sget(out, "digest"))));
+	json_decref(tp_call(f.p, "task.approve", &bob, 0,
+	                    json_pack("{s:s,s:s}", "id", task, "digest", tp_sget(out, "digest"))));
 	json_decref(out);
-	json_decref(call(&f, "task.invoke", &alice, 0, json_pack("{s:s}", "id", task)));
+	json_decref(tp_call(f.p, "task.invoke", &alice, 0, json_pack("{s:s}", "id", task)));
 	assert_int_equal(f.staged, 1);
 
 	/* Restart with the task staged: it is recovered and runs. */
@@ -349,19 +307,19 @@ static void test_flow_restart_audit(void **state)
 	assert_int_equal(plat_worker_run_one(f.p), 0);
 	assert_int_equal(plat_worker_run_one(f.p), CU_ENOTFOUND);
 	assert_int_equal(f.done, 1);
-	out = call(&f, "task.get", &bob, 0, json_pack("{s:s}", "id", task));
-	assert_string_equal(sget(out, "status"), "finished");
-	assert_string_equal(sget(out, "result"), "hi");
+	out = tp_call(f.p, "task.get", &bob, 0, json_pack("{s:s}", "id", task));
+	assert_string_equal(tp_sget(out, "status"), "finished");
+	assert_string_equal(tp_sget(out, "result"), "hi");
 	json_decref(out);
 	assert_int_equal(plat_task_status(f.p, &eve, task, status, &terminal), CU_ENOTFOUND);
 
 	/* The audit log: the admin alone reads it; it holds every change and refusal. */
-	call(&f, "audit.verify", &alice, CU_EPERM, json_object());
-	out = call(&f, "audit.verify", &admin, 0, json_object());
+	tp_call(f.p, "audit.verify", &alice, CU_EPERM, json_object());
+	out = tp_call(f.p, "audit.verify", &admin, 0, json_object());
 	assert_true(json_is_true(json_object_get(out, "ok")));
 	assert_true(json_integer_value(json_object_get(out, "count")) >= 14);
 	json_decref(out);
-	out = call(&f, "audit.query", &admin, 0, json_pack("{s:s}", "user", "alice"));
+	out = tp_call(f.p, "audit.query", &admin, 0, json_pack("{s:s}", "user", "alice"));
 	{
 		json_t *recs = json_object_get(out, "records"), *r;
 		size_t i;
@@ -369,19 +327,20 @@ static void test_flow_restart_audit(void **state)
 
 		json_array_foreach(recs, i, r)
 		{
-			if (!strcmp(sget(r, "action"), "task.assign") &&
-			    !strcmp(sget(r, "result"), "ENOTFOUND"))
+			if (!strcmp(tp_sget(r, "action"), "task.assign") &&
+			    !strcmp(tp_sget(r, "result"), "ENOTFOUND"))
 				refused = 1;
-			if (!strcmp(sget(r, "action"), "task.approve") &&
-			    !strcmp(sget(r, "result"), "ok") && !strcmp(sget(r, "target"), task))
+			if (!strcmp(tp_sget(r, "action"), "task.approve") &&
+			    !strcmp(tp_sget(r, "result"), "ok") &&
+			    !strcmp(tp_sget(r, "target"), task))
 				approved = 1;
-			assert_string_equal(sget(r, "user"), "alice");
+			assert_string_equal(tp_sget(r, "user"), "alice");
 		}
 		assert_true(refused);
 		assert_true(approved);
 	}
 	json_decref(out);
-	call(&f, "audit.query", &admin, CU_EINVAL, json_pack("{s:s}", "bogus", "x"));
+	tp_call(f.p, "audit.query", &admin, CU_EINVAL, json_pack("{s:s}", "bogus", "x"));
 	fx_close(&f);
 	st_tmp_remove(&f.tmp);
 }
@@ -403,13 +362,13 @@ static void test_token_cache(void **state)
 	(void)state;
 	st_tmp_make(&f.tmp);
 	fx_open(&f, "admin-password-1", NULL);
-	admin = login(&f, "admin", "admin-password-1");
-	json_decref(call(&f, "user.register", &admin, 0,
-	                 json_pack("{s:s,s:s,s:s}", "user", "ann", "role", "data-owner", "password",
-	                           "password-of-ann")));
-	out = call(&f, "user.login", NULL, 0,
-	           json_pack("{s:s,s:s}", "user", "ann", "password", "password-of-ann"));
-	snprintf(tok, sizeof(tok), "%s", sget(out, "token"));
+	admin = tp_login(f.p, "admin", "admin-password-1");
+	json_decref(tp_call(f.p, "user.register", &admin, 0,
+	                    json_pack("{s:s,s:s,s:s}", "user", "ann", "role", "data-owner",
+	                              "password", "password-of-ann")));
+	out = tp_call(f.p, "user.login", NULL, 0,
+	              json_pack("{s:s,s:s}", "user", "ann", "password", "password-of-ann"));
+	snprintf(tok, sizeof(tok), "%s", tp_sget(out, "token"));
 	json_decref(out);
 	for (int i = 0; i < 3; i++) /* the first verifies, the others hit */
 		assert_int_equal(plat_authenticate(f.p, tok, &who, &err), 0);
@@ -422,9 +381,9 @@ static void test_token_cache(void **state)
 	assert_non_null(strstr(err.message, "expired"));
 	clock_now = t0;
 	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), 0);
-	json_decref(call(&f, "user.password", &who, 0,
-	                 json_pack("{s:s,s:s,s:s}", "id", "ann", "old", "password-of-ann", "new",
-	                           "another-password-of-ann")));
+	json_decref(tp_call(f.p, "user.password", &who, 0,
+	                    json_pack("{s:s,s:s,s:s}", "id", "ann", "old", "password-of-ann", "new",
+	                              "another-password-of-ann")));
 	assert_int_equal(plat_authenticate(f.p, tok, &who, &err), CU_EAUTH);
 	assert_non_null(strstr(err.message, "no longer valid"));
 	fx_close(&f);
@@ -444,46 +403,41 @@ struct psi {
 static const char key_a64[] = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="; /* 32 x 'A' */
 static const char key_b64[] = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="; /* 32 x 'B' */
 
-static void id_of(json_t *out, char *id)
-{
-	snprintf(id, PLAT_ID_MAX + 1, "%s", sget(out, "id"));
-	json_decref(out);
-}
-
 static void psi_task(struct psi *s)
 {
 	char o1[PLAT_ID_MAX + 1], o2[PLAT_ID_MAX + 1];
 	json_t *out;
 
-	id_of(call(s->f, "file.register_output", &s->alice, 0,
-	           json_pack("{s:s,s:{s:s,s:s}}", "url", s->u1, "crypto", "schema", "custos", "key",
-	                     key_a64)),
-	      o1);
-	id_of(call(s->f, "file.register_output", &s->bob, 0,
-	           json_pack("{s:s,s:{s:s,s:s}}", "url", s->u2, "crypto", "schema", "custos", "key",
-	                     key_b64)),
-	      o2);
-	id_of(call(s->f, "task.create", &s->alice, 0,
-	           json_pack("{s:s,s:{s:[s],s:[s]},s:{s:[s],s:[s]}}", "function", s->fn, "inputs",
-	                     "input_data1", "alice", "input_data2", "bob", "outputs",
-	                     "output_result1", "alice", "output_result2", "bob")),
-	      s->task);
-	json_decref(call(s->f, "task.assign", &s->alice, 0,
-	                 json_pack("{s:s,s:{s:s},s:{s:s}}", "id", s->task, "inputs", "input_data1",
-	                           s->in1, "outputs", "output_result1", o1)));
-	json_decref(call(s->f, "task.assign", &s->bob, 0,
-	                 json_pack("{s:s,s:{s:s},s:{s:s}}", "id", s->task, "inputs", "input_data2",
-	                           s->in2, "outputs", "output_result2", o2)));
+	tp_id_of(tp_call(s->f->p, "file.register_output", &s->alice, 0,
+	                 json_pack("{s:s,s:{s:s,s:s}}", "url", s->u1, "crypto", "schema", "custos",
+	                           "key", key_a64)),
+	         o1);
+	tp_id_of(tp_call(s->f->p, "file.register_output", &s->bob, 0,
+	                 json_pack("{s:s,s:{s:s,s:s}}", "url", s->u2, "crypto", "schema", "custos",
+	                           "key", key_b64)),
+	         o2);
+	tp_id_of(tp_call(s->f->p, "task.create", &s->alice, 0,
+	                 json_pack("{s:s,s:{s:[s],s:[s]},s:{s:[s],s:[s]}}", "function", s->fn,
+	                           "inputs", "input_data1", "alice", "input_data2", "bob",
+	                           "outputs", "output_result1", "alice", "output_result2", "bob")),
+	         s->task);
+	json_decref(tp_call(s->f->p, "task.assign", &s->alice, 0,
+	                    json_pack("{s:s,s:{s:s},s:{s:s}}", "id", s->task, "inputs",
+	                              "input_data1", s->in1, "outputs", "output_result1", o1)));
+	json_decref(tp_call(s->f->p, "task.assign", &s->bob, 0,
+	                    json_pack("{s:s,s:{s:s},s:{s:s}}", "id", s->task, "inputs",
+	                              "input_data2", s->in2, "outputs", "output_result2", o2)));
 	for (int i = 0; i < 2; i++) {
 		const struct plat_caller *who = i ? &s->bob : &s->alice;
 
-		out = call(s->f, "task.get", who, 0, json_pack("{s:s}", "id", s->task));
-		json_decref(
-		    call(s->f, "task.approve", who, 0,
-		         json_pack("{s:s,s:s}", "id", s->task, "digest", sget(out, "digest"))));
+		out = tp_call(s->f->p, "task.get", who, 0, json_pack("{s:s}", "id", s->task));
+		json_decref(tp_call(
+		    s->f->p, "task.approve", who, 0,
+		    json_pack("{s:s,s:s}", "id", s->task, "digest", tp_sget(out, "digest"))));
 		json_decref(out);
 	}
-	json_decref(call(s->f, "task.invoke", &s->alice, 0, json_pack("{s:s}", "id", s->task)));
+	json_decref(
+	    tp_call(s->f->p, "task.invoke", &s->alice, 0, json_pack("{s:s}", "id", s->task)));
 	if (!s->remote)
 		assert_int_equal(plat_worker_run_one(s->f->p), 0);
 }
@@ -531,35 +485,36 @@ static void psi_setup(struct fx *f, struct psi *s, char *path1, char *path2)
 	snprintf(s->u1, sizeof(s->u1), "file://%s", path1);
 	snprintf(s->u2, sizeof(s->u2), "file://%s", path2);
 	fx_open(f, "admin-password-1", NULL);
-	admin = login(f, "admin", "admin-password-1");
+	admin = tp_login(f->p, "admin", "admin-password-1");
 	for (int i = 0; i < 3; i++) {
 		static const char *const u[] = {"fo", "alice", "bob"};
-		json_decref(call(f, "user.register", &admin, 0,
-		                 json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
-		                           i ? "data-owner" : "function-owner", "password",
-		                           "password-of-user")));
+		json_decref(tp_call(f->p, "user.register", &admin, 0,
+		                    json_pack("{s:s,s:s,s:s}", "user", u[i], "role",
+		                              i ? "data-owner" : "function-owner", "password",
+		                              "password-of-user")));
 	}
-	s->fo = login(f, "fo", "password-of-user");
-	s->alice = login(f, "alice", "password-of-user");
-	s->bob = login(f, "bob", "password-of-user");
-	id_of(call(f, "function.register", &s->fo, 0,
-	           json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s}],s:[{s:s},{s:s}],s:b}", "name", "psi",
-	                     "executor", "builtin", "builtin", "ordered-set-intersect", "inputs",
-	                     "name", "input_data1", "name", "input_data2", "outputs", "name",
-	                     "output_result1", "name", "output_result2", "public", 1)),
-	      s->fn);
+	s->fo = tp_login(f->p, "fo", "password-of-user");
+	s->alice = tp_login(f->p, "alice", "password-of-user");
+	s->bob = tp_login(f->p, "bob", "password-of-user");
+	tp_id_of(
+	    tp_call(f->p, "function.register", &s->fo, 0,
+	            json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s}],s:[{s:s},{s:s}],s:b}", "name", "psi",
+	                      "executor", "builtin", "builtin", "ordered-set-intersect", "inputs",
+	                      "name", "input_data1", "name", "input_data2", "outputs", "name",
+	                      "output_result1", "name", "output_result2", "public", 1)),
+	    s->fn);
 	make_input("apple\nbanana\ncherry\n", (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	           url, sizeof(url), dig);
-	id_of(call(f, "file.register_input", &s->alice, 0,
-	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
-	                     "key", key_a64, "digest", dig)),
-	      s->in1);
+	tp_id_of(tp_call(f->p, "file.register_input", &s->alice, 0,
+	                 json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema",
+	                           "custos", "key", key_a64, "digest", dig)),
+	         s->in1);
 	make_input("banana\ncherry\ndate\n", (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
 	           url, sizeof(url), dig);
-	id_of(call(f, "file.register_input", &s->bob, 0,
-	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
-	                     "key", key_b64, "digest", dig)),
-	      s->in2);
+	tp_id_of(tp_call(f->p, "file.register_input", &s->bob, 0,
+	                 json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema",
+	                           "custos", "key", key_b64, "digest", dig)),
+	         s->in2);
 }
 
 static void test_real_execution(void **state)
@@ -572,18 +527,18 @@ static void test_real_execution(void **state)
 	(void)state;
 	psi_setup(&f, &s, path1, path2);
 	psi_task(&s);
-	out = call(&f, "task.get", &s.bob, 0, json_pack("{s:s}", "id", s.task));
-	if (strcmp(sget(out, "status"), "finished"))
-		fail_msg("the task is %s: %s", sget(out, "status"),
+	out = tp_call(f.p, "task.get", &s.bob, 0, json_pack("{s:s}", "id", s.task));
+	if (strcmp(tp_sget(out, "status"), "finished"))
+		fail_msg("the task is %s: %s", tp_sget(out, "status"),
 		         json_string_value(json_object_get(out, "error")));
-	assert_string_equal(sget(out, "result"), "2 common items");
+	assert_string_equal(tp_sget(out, "result"), "2 common items");
 	/* Each output decrypts under its owner's key only; its digest is on the task. */
 	check_output(path1, (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	             (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "011",
-	             sget(json_object_get(out, "output_digests"), "output_result1"));
+	             tp_sget(json_object_get(out, "output_digests"), "output_result1"));
 	check_output(path2, (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
 	             (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "110",
-	             sget(json_object_get(out, "output_digests"), "output_result2"));
+	             tp_sget(json_object_get(out, "output_digests"), "output_result2"));
 	json_decref(out);
 
 	/* Alice's input swapped on the host (same plaintext, other bytes): refused. */
@@ -596,9 +551,9 @@ static void test_real_execution(void **state)
 	unlink(path1);
 	unlink(path2);
 	psi_task(&s);
-	out = call(&f, "task.get", &s.alice, 0, json_pack("{s:s}", "id", s.task));
-	assert_string_equal(sget(out, "status"), "failed");
-	assert_non_null(strstr(sget(out, "error"), "not the one registered"));
+	out = tp_call(f.p, "task.get", &s.alice, 0, json_pack("{s:s}", "id", s.task));
+	assert_string_equal(tp_sget(out, "status"), "failed");
+	assert_non_null(strstr(tp_sget(out, "error"), "not the one registered"));
 	json_decref(out);
 	assert_int_equal(access(path1, F_OK), -1); /* nothing was written */
 	assert_int_equal(access(path2, F_OK), -1);
@@ -609,8 +564,8 @@ static void test_real_execution(void **state)
 /* The status and error of task id, as alice sees it (the caller frees *out). */
 static const char *task_status(struct psi *s, json_t **out)
 {
-	*out = call(s->f, "task.get", &s->alice, 0, json_pack("{s:s}", "id", s->task));
-	return sget(*out, "status");
+	*out = tp_call(s->f->p, "task.get", &s->alice, 0, json_pack("{s:s}", "id", s->task));
+	return tp_sget(*out, "status");
 }
 
 /* Remote workers: take, run elsewhere, report; checks of who may end what; lost workers. */
@@ -645,10 +600,10 @@ static void test_remote_worker(void **state)
 	assert_int_equal(plat_remote_done(f.p, "w2", s.task, reply, NULL), CU_ESTATE);
 	assert_int_equal(plat_remote_done(f.p, "w1", s.task, reply, NULL), 0);
 	assert_string_equal(task_status(&s, &out), "finished");
-	assert_string_equal(sget(out, "result"), "2 common items");
+	assert_string_equal(tp_sget(out, "result"), "2 common items");
 	check_output(path1, (const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	             (const uint8_t *)"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "011",
-	             sget(json_object_get(out, "output_digests"), "output_result1"));
+	             tp_sget(json_object_get(out, "output_digests"), "output_result1"));
 	json_decref(out);
 	/* Done twice: the task is not running on w1 any more. */
 	assert_int_equal(plat_remote_done(f.p, "w1", s.task, reply, NULL), CU_ESTATE);
@@ -659,7 +614,7 @@ static void test_remote_worker(void **state)
 	cu_json_free_secret(none);
 	assert_int_equal(plat_remote_done(f.p, "w1", s.task, bad, NULL), 0);
 	assert_string_equal(task_status(&s, &out), "failed");
-	assert_non_null(strstr(sget(out, "error"), "reply is malformed"));
+	assert_non_null(strstr(tp_sget(out, "error"), "reply is malformed"));
 	json_decref(out);
 	json_decref(bad);
 
@@ -678,7 +633,7 @@ static void test_remote_worker(void **state)
 	cu_json_free_secret(none);
 	assert_int_equal(plat_remote_lost(f.p, "w2", s.task, 1), 0);
 	assert_string_equal(task_status(&s, &out), "failed");
-	assert_string_equal(sget(out, "error"), "the worker running it was lost");
+	assert_string_equal(tp_sget(out, "error"), "the worker running it was lost");
 	json_decref(out);
 
 	/* Lost before it acknowledged the task: queued again, whatever the function. */
@@ -694,14 +649,14 @@ static void test_remote_worker(void **state)
 	assert_int_equal(plat_remote_done(f.p, "w3", s.task, NULL, "input x: connection refused"),
 	                 0);
 	assert_string_equal(task_status(&s, &out), "failed");
-	assert_string_equal(sget(out, "error"), "input x: connection refused");
+	assert_string_equal(tp_sget(out, "error"), "input x: connection refused");
 	json_decref(out);
 
 	/* Canceled while a worker runs it: the worker learns it, its result is dropped. */
 	psi_task(&s);
 	assert_int_equal(plat_remote_take(f.p, "w1", tid, &none), 0);
 	cu_json_free_secret(none);
-	json_decref(call(&f, "task.cancel", &s.alice, 0, json_pack("{s:s}", "id", s.task)));
+	json_decref(tp_call(f.p, "task.cancel", &s.alice, 0, json_pack("{s:s}", "id", s.task)));
 	assert_int_equal(plat_remote_check(f.p, "w1", s.task), CU_ESTATE);
 	assert_int_equal(plat_remote_done(f.p, "w1", s.task, reply, NULL), CU_ESTATE);
 	assert_string_equal(task_status(&s, &out), "canceled");
@@ -749,40 +704,41 @@ static void running_task(int stop)
 
 	st_tmp_make(&f.tmp);
 	fx_open(&f, "admin-password-1", NULL);
-	admin = login(&f, "admin", "admin-password-1");
-	json_decref(call(&f, "user.register", &admin, 0,
-	                 json_pack("{s:s,s:s,s:s}", "user", "fo", "role", "function-owner",
-	                           "password", "password-of-user")));
-	json_decref(call(&f, "user.register", &admin, 0,
-	                 json_pack("{s:s,s:s,s:s}", "user", "ann", "role", "data-owner", "password",
-	                           "password-of-user")));
-	fo = login(&f, "fo", "password-of-user");
-	ann = login(&f, "ann", "password-of-user");
-	id_of(call(&f, "function.register", &fo, 0,
-	           json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s,s:s}],s:[{s:s}],s:b}", "name", "forever",
-	                     "executor", "builtin", "builtin", "sql", "arguments", "name", "query",
-	                     "name", "max_steps", "default", "100000000000", "outputs", "name",
-	                     "output", "public", 1)),
-	      fn);
+	admin = tp_login(f.p, "admin", "admin-password-1");
+	json_decref(tp_call(f.p, "user.register", &admin, 0,
+	                    json_pack("{s:s,s:s,s:s}", "user", "fo", "role", "function-owner",
+	                              "password", "password-of-user")));
+	json_decref(tp_call(f.p, "user.register", &admin, 0,
+	                    json_pack("{s:s,s:s,s:s}", "user", "ann", "role", "data-owner",
+	                              "password", "password-of-user")));
+	fo = tp_login(f.p, "fo", "password-of-user");
+	ann = tp_login(f.p, "ann", "password-of-user");
+	tp_id_of(tp_call(f.p, "function.register", &fo, 0,
+	                 json_pack("{s:s,s:s,s:s,s:[{s:s},{s:s,s:s}],s:[{s:s}],s:b}", "name",
+	                           "forever", "executor", "builtin", "builtin", "sql", "arguments",
+	                           "name", "query", "name", "max_steps", "default", "100000000000",
+	                           "outputs", "name", "output", "public", 1)),
+	         fn);
 	/* An output the task never gets to write. */
 	snprintf(url, sizeof(url), "file://%s/never.enc", f.tmp.dir);
-	id_of(call(&f, "file.register_output", &ann, 0,
-	           json_pack("{s:s,s:{s:s,s:s}}", "url", url, "crypto", "schema", "custos", "key",
-	                     key_a64)),
-	      out_id);
-	id_of(call(&f, "task.create", &ann, 0,
-	           json_pack("{s:s,s:{s:s},s:{s:[s]}}", "function", fn, "arguments", "query",
-	                     "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
-	                     "SELECT count(*) FROM n",
-	                     "outputs", "output", "ann")),
-	      task);
-	json_decref(call(&f, "task.assign", &ann, 0,
-	                 json_pack("{s:s,s:{s:s}}", "id", task, "outputs", "output", out_id)));
-	out = call(&f, "task.get", &ann, 0, json_pack("{s:s}", "id", task));
-	json_decref(call(&f, "task.approve", &ann, 0,
-	                 json_pack("{s:s,s:s}", "id", task, "digest", sget(out, "digest"))));
+	tp_id_of(tp_call(f.p, "file.register_output", &ann, 0,
+	                 json_pack("{s:s,s:{s:s,s:s}}", "url", url, "crypto", "schema", "custos",
+	                           "key", key_a64)),
+	         out_id);
+	tp_id_of(
+	    tp_call(f.p, "task.create", &ann, 0,
+	            json_pack("{s:s,s:{s:s},s:{s:[s]}}", "function", fn, "arguments", "query",
+	                      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+	                      "SELECT count(*) FROM n",
+	                      "outputs", "output", "ann")),
+	    task);
+	json_decref(tp_call(f.p, "task.assign", &ann, 0,
+	                    json_pack("{s:s,s:{s:s}}", "id", task, "outputs", "output", out_id)));
+	out = tp_call(f.p, "task.get", &ann, 0, json_pack("{s:s}", "id", task));
+	json_decref(tp_call(f.p, "task.approve", &ann, 0,
+	                    json_pack("{s:s,s:s}", "id", task, "digest", tp_sget(out, "digest"))));
 	json_decref(out);
-	json_decref(call(&f, "task.invoke", &ann, 0, json_pack("{s:s}", "id", task)));
+	json_decref(tp_call(f.p, "task.invoke", &ann, 0, json_pack("{s:s}", "id", task)));
 	assert_int_equal(pthread_create(&th, NULL, worker_thread, &f), 0);
 	for (int i = 0; i < 500; i++) {
 		assert_int_equal(plat_task_status(f.p, &ann, task, status, &terminal), 0);
@@ -797,8 +753,8 @@ static void running_task(int stop)
 	if (stop) {
 		plat_worker_stop(f.p);
 	} else {
-		out = call(&f, "task.cancel", &ann, 0, json_pack("{s:s}", "id", task));
-		assert_string_equal(sget(out, "status"), "canceled");
+		out = tp_call(f.p, "task.cancel", &ann, 0, json_pack("{s:s}", "id", task));
+		assert_string_equal(tp_sget(out, "status"), "canceled");
 		json_decref(out);
 	}
 	assert_int_equal(pthread_join(th, &ret), 0);

@@ -26,6 +26,7 @@
 #include "platform/platform.h"
 #include "platform/platform_int.h"
 #include "store/store.h"
+#include "test_platform_calls.h"
 #include "test_store_fixture.h"
 
 #include "wasm/wasm_worker_mods.h"
@@ -47,50 +48,6 @@ struct fx {
 	char out_path[128], out_url[160];
 };
 
-static json_t *call(struct fx *f, const char *op, const struct plat_caller *who, int want,
-                    json_t *in)
-{
-	const struct plat_op *o = plat_op_find(op);
-	struct plat_error err = {{0}};
-	json_t *out = NULL;
-	int rc;
-
-	assert_non_null(o);
-	assert_non_null(in);
-	rc = plat_call(f->p, o, who, in, &out, &err);
-	json_decref(in);
-	if (rc != want)
-		fail_msg("%s: %s (%s), expected %s", op, cu_errname(rc), err.message,
-		         cu_errname(want));
-	return out;
-}
-
-static const char *sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	assert_non_null(s);
-	return s;
-}
-
-static void id_of(json_t *out, char *id)
-{
-	snprintf(id, PLAT_ID_MAX + 1, "%s", sget(out, "id"));
-	json_decref(out);
-}
-
-static struct plat_caller login(struct fx *f, const char *user, const char *pw)
-{
-	json_t *out =
-	    call(f, "user.login", NULL, 0, json_pack("{s:s,s:s}", "user", user, "password", pw));
-	struct plat_caller who;
-	struct plat_error err;
-
-	assert_int_equal(plat_authenticate(f->p, sget(out, "token"), &who, &err), 0);
-	json_decref(out);
-	return who;
-}
-
 static int setup(void **state)
 {
 	struct plat_options o = {.admin_password = "admin-password-1", .now = fake_now};
@@ -102,15 +59,15 @@ static int setup(void **state)
 	st_tmp_make(&f->tmp);
 	assert_int_equal(st_open(f->tmp.path, store_key, &f->st), 0);
 	assert_int_equal(plat_open(f->st, &o, &f->p, gen, sizeof(gen)), 0);
-	admin = login(f, "admin", "admin-password-1");
-	json_decref(call(f, "user.register", &admin, 0,
-	                 json_pack("{s:s,s:s,s:s}", "user", "fo", "role", "function-owner",
-	                           "password", "password-of-user")));
-	json_decref(call(f, "user.register", &admin, 0,
-	                 json_pack("{s:s,s:s,s:s}", "user", "alice", "role", "data-owner",
-	                           "password", "password-of-user")));
-	f->fo = login(f, "fo", "password-of-user");
-	f->alice = login(f, "alice", "password-of-user");
+	admin = tp_login(f->p, "admin", "admin-password-1");
+	json_decref(tp_call(f->p, "user.register", &admin, 0,
+	                    json_pack("{s:s,s:s,s:s}", "user", "fo", "role", "function-owner",
+	                              "password", "password-of-user")));
+	json_decref(tp_call(f->p, "user.register", &admin, 0,
+	                    json_pack("{s:s,s:s,s:s}", "user", "alice", "role", "data-owner",
+	                              "password", "password-of-user")));
+	f->fo = tp_login(f->p, "fo", "password-of-user");
+	f->alice = tp_login(f->p, "alice", "password-of-user");
 	snprintf(f->out_path, sizeof(f->out_path), "%s/out.enc", f->tmp.dir);
 	snprintf(f->out_url, sizeof(f->out_url), "file://%s", f->out_path);
 	*state = f;
@@ -137,12 +94,12 @@ static void reg_wasm(struct fx *f, const unsigned char *m, size_t n, json_t *lim
 	assert_non_null(b64);
 	assert_int_equal(cu_b64_encode(m, n, b64, cu_b64_encoded_size(n, CU_B64_STD), CU_B64_STD),
 	                 0);
-	id_of(call(f, "function.register", &f->fo, 0,
-	           json_pack("{s:s,s:s,s:s,s:[{s:s,s:s},{s:s}],s:[{s:s}],s:[{s:s}],s:b,s:o?}",
-	                     "name", "copy", "executor", "wasm", "payload", b64, "arguments",
-	                     "name", "b", "default", "2", "name", "a", "inputs", "name", "in",
-	                     "outputs", "name", "out", "public", 1, "limits", limits)),
-	      id);
+	tp_id_of(tp_call(f->p, "function.register", &f->fo, 0,
+	                 json_pack("{s:s,s:s,s:s,s:[{s:s,s:s},{s:s}],s:[{s:s}],s:[{s:s}],s:b,s:o?}",
+	                           "name", "copy", "executor", "wasm", "payload", b64, "arguments",
+	                           "name", "b", "default", "2", "name", "a", "inputs", "name", "in",
+	                           "outputs", "name", "out", "public", 1, "limits", limits)),
+	         id);
 	free(b64);
 }
 
@@ -163,34 +120,34 @@ static json_t *run_task(struct fx *f, const char *fn, const char *plain)
 	assert_int_equal(
 	    cu_b64_encode(ct, n, url + strlen(url), sizeof(url) - strlen(url), CU_B64_STD), 0);
 	free(ct);
-	id_of(call(f, "file.register_input", &f->alice, 0,
-	           json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema", "custos",
-	                     "key", key_a64, "digest", dig)),
-	      in);
-	id_of(call(f, "file.register_output", &f->alice, 0,
-	           json_pack("{s:s,s:{s:s,s:s}}", "url", f->out_url, "crypto", "schema", "custos",
-	                     "key", key_a64)),
-	      out);
-	id_of(call(f, "task.create", &f->alice, 0,
-	           json_pack("{s:s,s:{s:s},s:{s:[s]},s:{s:[s]}}", "function", fn, "arguments", "a",
-	                     "1", "inputs", "in", "alice", "outputs", "out", "alice")),
-	      task);
-	json_decref(call(f, "task.assign", &f->alice, 0,
-	                 json_pack("{s:s,s:{s:s},s:{s:s}}", "id", task, "inputs", "in", in,
-	                           "outputs", "out", out)));
-	r = call(f, "task.get", &f->alice, 0, json_pack("{s:s}", "id", task));
-	json_decref(call(f, "task.approve", &f->alice, 0,
-	                 json_pack("{s:s,s:s}", "id", task, "digest", sget(r, "digest"))));
+	tp_id_of(tp_call(f->p, "file.register_input", &f->alice, 0,
+	                 json_pack("{s:s,s:{s:s,s:s},s:s}", "url", url, "crypto", "schema",
+	                           "custos", "key", key_a64, "digest", dig)),
+	         in);
+	tp_id_of(tp_call(f->p, "file.register_output", &f->alice, 0,
+	                 json_pack("{s:s,s:{s:s,s:s}}", "url", f->out_url, "crypto", "schema",
+	                           "custos", "key", key_a64)),
+	         out);
+	tp_id_of(tp_call(f->p, "task.create", &f->alice, 0,
+	                 json_pack("{s:s,s:{s:s},s:{s:[s]},s:{s:[s]}}", "function", fn, "arguments",
+	                           "a", "1", "inputs", "in", "alice", "outputs", "out", "alice")),
+	         task);
+	json_decref(tp_call(f->p, "task.assign", &f->alice, 0,
+	                    json_pack("{s:s,s:{s:s},s:{s:s}}", "id", task, "inputs", "in", in,
+	                              "outputs", "out", out)));
+	r = tp_call(f->p, "task.get", &f->alice, 0, json_pack("{s:s}", "id", task));
+	json_decref(tp_call(f->p, "task.approve", &f->alice, 0,
+	                    json_pack("{s:s,s:s}", "id", task, "digest", tp_sget(r, "digest"))));
 	json_decref(r);
-	json_decref(call(f, "task.invoke", &f->alice, 0, json_pack("{s:s}", "id", task)));
+	json_decref(tp_call(f->p, "task.invoke", &f->alice, 0, json_pack("{s:s}", "id", task)));
 	assert_int_equal(plat_worker_run_one(f->p), 0);
-	return call(f, "task.get", &f->alice, 0, json_pack("{s:s}", "id", task));
+	return tp_call(f->p, "task.get", &f->alice, 0, json_pack("{s:s}", "id", task));
 }
 
 static void expect_failed(json_t *t, const char *why)
 {
-	if (strcmp(sget(t, "status"), "failed") || !strstr(sget(t, "error"), why))
-		fail_msg("the task is %s (%s), expected failed with \"%s\"", sget(t, "status"),
+	if (strcmp(tp_sget(t, "status"), "failed") || !strstr(tp_sget(t, "error"), why))
+		fail_msg("the task is %s (%s), expected failed with \"%s\"", tp_sget(t, "status"),
 		         json_string_value(json_object_get(t, "error")), why);
 	json_decref(t);
 }
@@ -206,11 +163,11 @@ static void test_run(void **state)
 
 	reg_wasm(f, wat_copy, sizeof(wat_copy), NULL, fn);
 	t = run_task(f, fn, "secret lines\n");
-	if (strcmp(sget(t, "status"), "finished"))
-		fail_msg("the task is %s: %s", sget(t, "status"),
+	if (strcmp(tp_sget(t, "status"), "finished"))
+		fail_msg("the task is %s: %s", tp_sget(t, "status"),
 		         json_string_value(json_object_get(t, "error")));
 	/* Teaclave's flattening, in the function's declared order: b, 2, a, 1. */
-	assert_string_equal(sget(t, "result"), "4\nb\n2\na\n1\n");
+	assert_string_equal(tp_sget(t, "result"), "4\nb\n2\na\n1\n");
 	json_decref(t);
 	assert_int_equal(cu_file_read(f->out_path, 1 << 20, &ct, &n), 0);
 	assert_int_equal(ef_decrypt_buf(EF_FORMAT_CUSTOS, key_a, 32, NULL, ct, n, 1 << 20, &pt, &m),
@@ -236,8 +193,8 @@ static void test_limits(void **state)
 	{
 		json_t *t = run_task(f, fn, "x");
 
-		assert_string_equal(sget(t, "status"), "finished");
-		assert_string_equal(sget(t, "result"), "-1");
+		assert_string_equal(tp_sget(t, "status"), "finished");
+		assert_string_equal(tp_sget(t, "result"), "-1");
 		json_decref(t);
 	}
 	reg_wasm(f, wat_foo, sizeof(wat_foo), NULL, fn);
