@@ -16,33 +16,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The model: built once, kept for the process. */
 static struct pb *model(void)
 {
 	static struct pb *m;
-	static const float w[12] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
-	const int64_t xd[4] = {-1, 1, 2, 2}, yd[2] = {-1, 3}, wd[2] = {3, 4};
-	struct pb *g, *node, *e;
 
-	if (m)
-		return m;
-	g = pb_new(), node = pb_new(), e = pb_new(), m = pb_new();
-	pb_node_begin(node, "Flatten", "x", "f");
-	pb_attr_int(node, "axis", 1);
-	pb_sub(g, 1, node);
-	pb_node_begin(node, "Gemm", "f w", "y");
-	pb_attr_int(node, "transB", 1);
-	pb_sub(g, 1, node);
-	pb_str(g, 2, "g");
-	pb_tensor(g, 5, "w", ONNX_FLOAT, wd, 2, w, sizeof(w));
-	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
-	pb_value_info(g, 12, "y", ONNX_FLOAT, yd, 2);
-	pb_model(m, 13, g);
-	pb_str(e, 1, "custos.labels");
-	pb_str(e, 2, "a,b,c");
-	pb_sub(m, 14, e);
-	free(g);
-	free(node);
-	free(e);
+	if (!m)
+		m = pb_pixel_classifier(NULL, "a,b,c");
 	return m;
 }
 

@@ -197,4 +197,43 @@ static inline void pb_model(struct pb *out, int64_t opset, const struct pb *grap
 	free(o);
 }
 
+/*
+ * A small classifier of 2x2 one-channel images: x [N,1,2,2] -> Flatten ->
+ * Gemm(W [3,4], transB) -> y [N,3], where class j scores pixel j; with the
+ * metadata custos.preprocess and custos.labels when they are not NULL.
+ */
+static inline struct pb *pb_pixel_classifier(const char *preprocess, const char *labels)
+{
+	static const float w[12] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+	const int64_t xd[4] = {-1, 1, 2, 2}, yd[2] = {-1, 3}, wd[2] = {3, 4};
+	struct pb *g = pb_new(), *node = pb_new(), *model = pb_new();
+	const char *meta[2][2] = {{"custos.preprocess", preprocess}, {"custos.labels", labels}};
+
+	pb_node_begin(node, "Flatten", "x", "f");
+	pb_attr_int(node, "axis", 1);
+	pb_sub(g, 1, node);
+	pb_node_begin(node, "Gemm", "f w", "y");
+	pb_attr_int(node, "transB", 1);
+	pb_sub(g, 1, node);
+	pb_str(g, 2, "g");
+	pb_tensor(g, 5, "w", ONNX_FLOAT, wd, 2, w, sizeof(w));
+	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
+	pb_value_info(g, 12, "y", ONNX_FLOAT, yd, 2);
+	pb_model(model, 13, g);
+	for (int i = 0; i < 2; i++) {
+		struct pb *e;
+
+		if (!meta[i][1])
+			continue;
+		e = pb_new();
+		pb_str(e, 1, meta[i][0]);
+		pb_str(e, 2, meta[i][1]);
+		pb_sub(model, 14, e);
+		free(e);
+	}
+	free(g);
+	free(node);
+	return model;
+}
+
 #endif

@@ -19,42 +19,6 @@
 #include "onnx_test_util.h"
 #include "worker/sandbox.h"
 
-/* x [N,1,2,2] -> Flatten -> Gemm(W [3,4], transB) -> y [N,3]; metadata as given. */
-static struct pb *make_model(const char *preprocess, const char *labels)
-{
-	static const float w[12] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
-	const int64_t xd[4] = {-1, 1, 2, 2}, yd[2] = {-1, 3}, wd[2] = {3, 4};
-	struct pb *g = pb_new(), *node = pb_new(), *model = pb_new();
-	const char *meta[2][2] = {{"custos.preprocess", preprocess}, {"custos.labels", labels}};
-
-	pb_node_begin(node, "Flatten", "x", "f");
-	pb_attr_int(node, "axis", 1);
-	pb_sub(g, 1, node);
-	pb_node_begin(node, "Gemm", "f w", "y");
-	pb_attr_int(node, "transB", 1);
-	pb_sub(g, 1, node);
-	pb_str(g, 2, "g");
-	pb_tensor(g, 5, "w", ONNX_FLOAT, wd, 2, w, sizeof(w));
-	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
-	pb_value_info(g, 12, "y", ONNX_FLOAT, yd, 2);
-	pb_model(model, 13, g);
-	for (int i = 0; i < 2; i++) {
-		struct pb *e = pb_new();
-
-		if (!meta[i][1]) {
-			free(e);
-			continue;
-		}
-		pb_str(e, 1, meta[i][0]);
-		pb_str(e, 2, meta[i][1]);
-		pb_sub(model, 14, e);
-		free(e);
-	}
-	free(g);
-	free(node);
-	return model;
-}
-
 /* An IDX3 file of n 2x2 images, image i brightest at pixel i % 4 (pixel 3: no class). */
 static size_t make_idx(uint8_t *buf, uint32_t n)
 {
@@ -89,7 +53,7 @@ static int classify(struct tctx *t, const struct pb *model, const uint8_t *idx, 
 
 static void test_classify(void **state)
 {
-	struct pb *m = make_model("scale=0.5;mean=1;std=2", "tee,shirt,coat");
+	struct pb *m = pb_pixel_classifier("scale=0.5;mean=1;std=2", "tee,shirt,coat");
 	uint8_t idx[4 + 12 + 40 * 4];
 	size_t n = make_idx(idx, 40);
 	struct tctx t;
@@ -107,7 +71,7 @@ static void test_classify(void **state)
 	t_free(&t);
 	/* top 2, and names from indices when the model has none */
 	free(m);
-	m = make_model("scale=1", NULL);
+	m = pb_pixel_classifier("scale=1", NULL);
 	assert_int_equal(classify(&t, m, idx, n, "2"), 0);
 	o = fn_output(&t.c, "labels");
 	assert_true(!memcmp(o->data, "image,label1,score1,label2,score2\n0,0,200,2,12\n", 46));
@@ -144,7 +108,7 @@ static void test_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct pb *m = make_model(cases[i].preprocess, cases[i].labels);
+		struct pb *m = pb_pixel_classifier(cases[i].preprocess, cases[i].labels);
 		size_t n = make_idx(idx, 5);
 
 		if (cases[i].idx_case == 1)
@@ -162,7 +126,7 @@ static void test_refused(void **state)
 		free(m);
 	}
 	/* the model itself malformed: every truncation refused, never a crash */
-	struct pb *m = make_model("scale=1", NULL);
+	struct pb *m = pb_pixel_classifier("scale=1", NULL);
 	size_t n = make_idx(idx, 5);
 
 	for (size_t cut = 0; cut < m->n; cut += 7) {
@@ -180,7 +144,7 @@ static void test_refused(void **state)
 /* The engine under the sandbox's seccomp and limits. */
 static void test_sandboxed(void **state)
 {
-	struct pb *m = make_model("scale=1", "a,b,c");
+	struct pb *m = pb_pixel_classifier("scale=1", "a,b,c");
 	uint8_t idx[4 + 12 + 100 * 4];
 	size_t n = make_idx(idx, 100);
 	struct sb_limits lim = {0};
