@@ -5,7 +5,7 @@
  * in the kernel's store. Otherwise: im2col and BLAS sgemm per image and
  * group, bias and activation in one pass after. 1x1 convs with unit stride
  * and no padding multiply the input directly; depthwise convs (one input
- * and one output channel per group) use direct kernels over padded planes.
+ * and one output channel per group) use one direct kernel over padded channels.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +64,19 @@ static uint64_t padded_vol(const struct ox_window *w)
 
 	padded_dims(w, p);
 	return (uint64_t)(p[0] * p[1] * p[2]);
+}
+
+/* The scratch of one depthwise channel, in floats: see depthwise_padded. */
+static uint64_t depthwise_scratch(const struct ox_window *w)
+{
+	int64_t p[OX_SP];
+
+	padded_dims(w, p);
+	uint64_t rows = (uint64_t)(p[0] * p[1]), wp = (uint64_t)p[2], s2 = (uint64_t)w->s[2];
+	uint64_t per = rows * wp + (uint64_t)w->out[0] * (uint64_t)p[1] * wp;
+	if (w->s[0] != 1 || w->s[1] != 1 || w->s[2] != 1)
+		per += s2 * rows * ((wp + s2 - 1) / s2);
+	return per;
 }
 
 struct pad_job {
@@ -139,17 +152,18 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 	return 0;
 }
 
-/* A 2-d depthwise Conv: per thread, a padded plane and a row of sums over it. */
+/* A depthwise Conv: per thread, the scratch of one channel (depthwise_padded). */
 static int depthwise_workspace(struct ox_kctx *k)
 {
 	struct ox_params *p = &k->st->p;
 	int64_t pd[OX_SP];
 
 	padded_dims(&p->w, pd);
-	/* the plane, the sums, and (strided) the plane split by column phase */
-	int64_t s2 = p->w.s[2], pw = (pd[2] + s2 - 1) / s2;
-	uint64_t per = (uint64_t)(pd[1] * pd[2]) + (uint64_t)(p->w.out[1] * pd[2]) +
-	               (s2 > 1 ? (uint64_t)(s2 * pd[1] * pw) : 0);
+	/* each term below max_elements: no product or sum can overflow */
+	for (int i = 0; i < OX_SP; i++)
+		if (pd[i] > (int64_t)k->m->lim.max_elements)
+			return ox_fail(k, CU_ELIMIT, "the padded planes are too large");
+	uint64_t per = depthwise_scratch(&p->w);
 	if (per > k->m->lim.max_elements ||
 	    per > k->m->lim.max_memory / sizeof(float) / k->plan->threads)
 		return ox_fail(k, CU_ELIMIT, "the padded planes are too large");
@@ -191,7 +205,7 @@ int ox_prep_conv(struct ox_kctx *k)
 	k->st->p.axis = batch_threads(w, k->plan->threads);
 	if (!is_depthwise(w) && wt->is_const && !x->is_const && ox_gemm_isa() != OX_ISA_NONE)
 		return pack_weights(k, wt);
-	if (is_depthwise(w) && w->in[0] == 1 && w->k[0] == 1)
+	if (is_depthwise(w))
 		return depthwise_workspace(k);
 	if (!is_pointwise(w) && !is_depthwise(w)) {
 		uint64_t rows = (uint64_t)(w->c / w->group) * kvol(w);
@@ -277,57 +291,6 @@ OX_HOT static void epilogue(const struct ox_params *p, const float *bias, float 
 	}
 }
 
-/* dst[o] += wv * row[o * s + base] for o in [lo, hi): the inner loop of the direct kernel. */
-OX_HOT static void axpy_strided(float *restrict dst, const float *restrict row, int64_t base,
-                                float wv, int64_t lo, int64_t hi, int64_t s)
-{
-	if (s == 1)
-		for (int64_t o = lo; o < hi; o++)
-			dst[o] += wv * row[o + base];
-	else
-		for (int64_t o = lo; o < hi; o++)
-			dst[o] += wv * row[o * s + base];
-}
-
-/* Depthwise, one channel: each output row accumulates the kernel taps that reach it. */
-static void depthwise_plane(const struct ox_window *w, const float *x, const float *wk, float *y)
-{
-	int64_t ow = w->out[2], sw = w->s[2], lo[64], hi[64];
-	bool small = w->k[2] <= 64;
-
-	memset(y, 0, ovol(w) * sizeof(float));
-	for (int64_t e = 0; small && e < w->k[2]; e++)
-		ox_tap_range(e * w->d[2] - w->pb[2], sw, w->in[2], ow, &lo[e], &hi[e]);
-	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
-		for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
-			float *dst = y + (o0 * w->out[1] + o1) * ow;
-			for (int64_t a = 0; a < w->k[0]; a++) {
-				int64_t i0 = o0 * w->s[0] - w->pb[0] + a * w->d[0];
-				if (i0 < 0 || i0 >= w->in[0])
-					continue;
-				for (int64_t b = 0; b < w->k[1]; b++) {
-					int64_t i1 = o1 * w->s[1] - w->pb[1] + b * w->d[1];
-					if (i1 < 0 || i1 >= w->in[1])
-						continue;
-					const float *row = x + (i0 * w->in[1] + i1) * w->in[2];
-					for (int64_t e = 0; e < w->k[2]; e++) {
-						int64_t base = e * w->d[2] - w->pb[2], l, h;
-						if (small) {
-							l = lo[e];
-							h = hi[e];
-						} else {
-							ox_tap_range(base, sw, w->in[2], ow, &l,
-							             &h);
-						}
-						axpy_strided(dst, row, base,
-						             wk[(a * w->k[1] + b) * w->k[2] + e], l,
-						             h, sw);
-					}
-				}
-			}
-		}
-}
-
 /* d[i] = s[i * step] for i in [0, n). */
 OX_HOT static void gather(float *restrict d, const float *restrict s, int64_t step, int64_t n)
 {
@@ -357,72 +320,77 @@ OX_HOT static void axpy3(float *restrict acc, const float *restrict s, const flo
 }
 
 /*
- * Depthwise, one 2-d channel, through its padded plane (in scratch). With
- * unit strides, each kernel row multiplies the whole plane at once: the
- * outputs are computed on the padded width (the extra columns are dropped
- * after), so every tap is one long contiguous product.
+ * Depthwise, one channel, in scratch. With unit strides the channel is
+ * padded, and each kernel row multiplies it whole: the outputs are
+ * computed on the padded grid (the extra columns are dropped after), so
+ * every tap is one long contiguous product. With strides, the padded rows
+ * are split by column phase (padded column i * s2 + q into phase q,
+ * column i), where each tap of an output row reads a contiguous run.
  */
 static void depthwise_padded(const struct ox_window *w, const float *x, const float *wk, float *y,
                              float *scratch)
 {
-	int64_t p[OX_SP], oh = w->out[1], ow = w->out[2], k2 = w->k[2], d2 = w->d[2];
+	int64_t p[OX_SP], ow = w->out[2], k2 = w->k[2], d2 = w->d[2];
 
 	padded_dims(w, p);
 	int64_t wp = p[2];
-	float *xp = scratch, *acc = scratch + p[1] * p[2];
-	if (w->s[1] == 1 && w->s[2] == 1) {
+	float *xp = scratch, *acc = scratch + p[0] * p[1] * wp;
+	if (w->s[0] == 1 && w->s[1] == 1 && w->s[2] == 1) {
 		struct pad_job pj = {w, x, xp};
 		pad_range(&pj, 0, 1, 0);
-		int64_t len = (oh - 1) * wp + ow;
+		int64_t len = ((w->out[0] - 1) * p[1] + w->out[1] - 1) * wp + ow;
 		memset(acc, 0, (size_t)len * sizeof(float));
-		for (int64_t a = 0; a < w->k[1]; a++) {
-			const float *row = xp + a * w->d[1] * wp;
-			if (k2 == 3) {
-				axpy3(acc, row, wk + a * 3, d2, len);
-				continue;
+		for (int64_t a = 0; a < w->k[0]; a++)
+			for (int64_t b = 0; b < w->k[1]; b++) {
+				const float *row = xp + (a * w->d[0] * p[1] + b * w->d[1]) * wp;
+				const float *wr = wk + (a * w->k[1] + b) * k2;
+				if (k2 == 3) {
+					axpy3(acc, row, wr, d2, len);
+					continue;
+				}
+				for (int64_t e = 0; e < k2; e++)
+					axpy(acc, row + e * d2, wr[e], len);
 			}
-			for (int64_t b = 0; b < k2; b++)
-				axpy(acc, row + b * d2, wk[a * k2 + b], len);
-		}
-		for (int64_t o1 = 0; o1 < oh; o1++)
-			memcpy(y + o1 * ow, acc + o1 * wp, (size_t)ow * sizeof(float));
+		for (int64_t o0 = 0; o0 < w->out[0]; o0++)
+			for (int64_t o1 = 0; o1 < w->out[1]; o1++)
+				memcpy(y + (o0 * w->out[1] + o1) * ow, acc + (o0 * p[1] + o1) * wp,
+				       (size_t)ow * sizeof(float));
 		return;
 	}
-	/*
-	 * Strided: the padded plane split by column phase (column i * s2 + q
-	 * into phase q, column i), where each tap of an output row reads a
-	 * contiguous run.
-	 */
-	int64_t s2 = w->s[2], pw = (wp + s2 - 1) / s2;
-	float *ph = acc + oh * wp;
+	int64_t s2 = w->s[2], pw = (wp + s2 - 1) / s2, rows = p[0] * p[1];
+	float *ph = acc + w->out[0] * p[1] * wp;
 	for (int64_t q = 0; q < s2; q++)
-		for (int64_t r = 0; r < p[1]; r++) {
-			/* padded column i * s2 + q is input column i * s2 + q - pb */
-			float *d = ph + (q * p[1] + r) * pw;
-			int64_t i1 = r - w->pb[1], lo, hi;
-			if (i1 < 0 || i1 >= w->in[1]) {
+		for (int64_t r = 0; r < rows; r++) {
+			float *d = ph + (q * rows + r) * pw;
+			int64_t i0 = r / p[1] - w->pb[0], i1 = r % p[1] - w->pb[1], lo, hi;
+			if (i0 < 0 || i0 >= w->in[0] || i1 < 0 || i1 >= w->in[1]) {
 				memset(d, 0, (size_t)pw * sizeof(float));
 				continue;
 			}
+			/* padded column i * s2 + q is input column i * s2 + q - pb */
 			ox_tap_range(q - w->pb[2], s2, w->in[2], pw, &lo, &hi);
 			if (hi < lo)
 				hi = lo;
 			memset(d, 0, (size_t)lo * sizeof(float));
-			gather(d + lo, x + i1 * w->in[2] + lo * s2 + q - w->pb[2], s2, hi - lo);
+			gather(d + lo, x + (i0 * w->in[1] + i1) * w->in[2] + lo * s2 + q - w->pb[2],
+			       s2, hi - lo);
 			memset(d + hi, 0, (size_t)(pw - hi) * sizeof(float));
 		}
-	for (int64_t o1 = 0; o1 < oh; o1++) {
-		float *dst = y + o1 * ow;
-		memset(dst, 0, (size_t)ow * sizeof(float));
-		for (int64_t a = 0; a < w->k[1]; a++) {
-			int64_t r = o1 * w->s[1] + a * w->d[1];
-			for (int64_t b = 0; b < k2; b++) {
-				int64_t t = b * d2;
-				axpy(dst, ph + ((t % s2) * p[1] + r) * pw + t / s2, wk[a * k2 + b],
-				     ow);
-			}
+	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
+		for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
+			float *dst = y + (o0 * w->out[1] + o1) * ow;
+			memset(dst, 0, (size_t)ow * sizeof(float));
+			for (int64_t a = 0; a < w->k[0]; a++)
+				for (int64_t b = 0; b < w->k[1]; b++) {
+					int64_t r = (o0 * w->s[0] + a * w->d[0]) * p[1] +
+					            o1 * w->s[1] + b * w->d[1];
+					for (int64_t e = 0; e < k2; e++) {
+						int64_t t = e * d2;
+						axpy(dst, ph + ((t % s2) * rows + r) * pw + t / s2,
+						     wk[(a * w->k[1] + b) * k2 + e], ow);
+					}
+				}
 		}
-	}
 }
 
 struct dw_ctx {
@@ -441,13 +409,8 @@ static void depthwise_range(void *arg, uint64_t begin, uint64_t end, unsigned sl
 
 	for (uint64_t p = begin; p < end; p++) {
 		int64_t c = (int64_t)(p % (uint64_t)w->c);
-		if (d->r->p->mid > 0)
-			depthwise_padded(
-			    w, x + p * d->plane, wt + c * (int64_t)kvol(w), y + p * d->ov,
-			    (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid);
-		else
-			depthwise_plane(w, x + p * d->plane, wt + c * (int64_t)kvol(w),
-			                y + p * d->ov);
+		depthwise_padded(w, x + p * d->plane, wt + c * (int64_t)kvol(w), y + p * d->ov,
+		                 (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid);
 		epilogue(d->r->p, bias != NULL ? bias + c : NULL, y + p * d->ov, 1, d->ov);
 	}
 }

@@ -3,8 +3,8 @@
  * against a plain triple loop, for each kernel this CPU has, over shapes
  * that end inside a tile, a K-block and a column block; the Conv paths
  * built on it (im2col packed from the padded input, strides, dilations,
- * groups, depthwise planes, fused Relu and Clip) against a direct
- * convolution, on one and two threads; MaxPool 2x2 stride 2.
+ * groups, depthwise, fused Relu and Clip; 1-d, 2-d and 3-d) against a
+ * direct convolution, on one and two threads; MaxPool 2x2 stride 2.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -185,82 +185,122 @@ struct conv_case {
 	int64_t n, c, m, group, h, w, k, s, d;
 	int64_t pads[4]; /* top, left, bottom, right */
 	const char *act; /* NULL, "Relu" or "Clip" */
+	int64_t depth;   /* 0: a 2-d Conv; -1: 1-d (h must be 1); else 3-d of this depth */
 };
 
-/* Direct convolution of one output, in double. */
-static double conv_one(const struct conv_case *cc, const float *x, const float *wt, const float *b,
-                       int64_t img, int64_t oc, int64_t oy, int64_t ox)
+/* Spatial geometry of a case along (depth, height, width): 1-d and 2-d padded with 1. */
+struct geo {
+	int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
+	uint32_t sp; /* spatial dims of the Conv */
+};
+
+static struct geo geometry(const struct conv_case *cc)
 {
-	int64_t cg = cc->c / cc->group, mg = cc->m / cc->group, g = oc / mg;
+	struct geo g = {.sp = cc->depth < 0 ? 1 : cc->depth == 0 ? 2 : 3};
+	const int64_t in[3] = {cc->depth > 0 ? cc->depth : 1, cc->h, cc->w};
+
+	for (int i = 0; i < 3; i++) {
+		bool used = i >= 3 - (int)g.sp;
+		g.in[i] = in[i];
+		g.k[i] = used ? cc->k : 1;
+		g.s[i] = used ? cc->s : 1;
+		g.d[i] = used ? cc->d : 1;
+		/* depth takes the height's pads */
+		g.pb[i] = used ? cc->pads[i == 2 ? 1 : 0] : 0;
+		g.pe[i] = used ? cc->pads[i == 2 ? 3 : 2] : 0;
+		g.out[i] = (g.in[i] + g.pb[i] + g.pe[i] - (g.k[i] - 1) * g.d[i] - 1) / g.s[i] + 1;
+	}
+	return g;
+}
+
+/* Direct convolution of one output o (depth, row, column), in double. */
+static double conv_one(const struct conv_case *cc, const struct geo *g, const float *x,
+                       const float *wt, const float *b, int64_t img, int64_t oc, const int64_t *o)
+{
+	int64_t cg = cc->c / cc->group, mg = cc->m / cc->group, grp = oc / mg;
+	int64_t kv = g->k[0] * g->k[1] * g->k[2], plane = g->in[0] * g->in[1] * g->in[2];
 	double acc = b[oc];
 
 	for (int64_t ic = 0; ic < cg; ic++)
-		for (int64_t a = 0; a < cc->k; a++)
-			for (int64_t e = 0; e < cc->k; e++) {
-				int64_t iy = oy * cc->s - cc->pads[0] + a * cc->d;
-				int64_t ix = ox * cc->s - cc->pads[1] + e * cc->d;
-				if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
-					continue;
-				acc +=
-				    (double)
-				        x[((img * cc->c + g * cg + ic) * cc->h + iy) * cc->w + ix] *
-				    wt[((oc * cg + ic) * cc->k + a) * cc->k + e];
+		for (int64_t t = 0; t < kv; t++) {
+			int64_t tap[3] = {t / (g->k[1] * g->k[2]), t / g->k[2] % g->k[1],
+			                  t % g->k[2]};
+			int64_t off = 0;
+			bool inside = true;
+			for (int i = 0; i < 3; i++) {
+				int64_t at = o[i] * g->s[i] - g->pb[i] + tap[i] * g->d[i];
+				inside = inside && at >= 0 && at < g->in[i];
+				off = off * g->in[i] + at;
 			}
+			if (inside)
+				acc += (double)x[(img * cc->c + grp * cg + ic) * plane + off] *
+				       wt[(oc * cg + ic) * kv + t];
+		}
 	return acc;
 }
 
 static void check_conv(const struct conv_case *cc)
 {
-	int64_t cg = cc->c / cc->group, ext = (cc->k - 1) * cc->d + 1;
-	int64_t oh = (cc->h + cc->pads[0] + cc->pads[2] - ext) / cc->s + 1;
-	int64_t ow = (cc->w + cc->pads[1] + cc->pads[3] - ext) / cc->s + 1;
-	size_t nx = (size_t)(cc->n * cc->c * cc->h * cc->w),
-	       nw = (size_t)(cc->m * cg * cc->k * cc->k);
+	struct geo g = geometry(cc);
+	int64_t cg = cc->c / cc->group, kv = g.k[0] * g.k[1] * g.k[2];
+	int64_t plane = g.in[0] * g.in[1] * g.in[2], ov = g.out[0] * g.out[1] * g.out[2];
+	uint32_t rank = 2 + g.sp, first = 3 - g.sp;
+	size_t nx = (size_t)(cc->n * cc->c * plane), nw = (size_t)(cc->m * cg * kv);
 	float *x = malloc(nx * sizeof(float)), *wt = malloc(nw * sizeof(float));
 	float *b = malloc((size_t)cc->m * sizeof(float)), *y1 = NULL;
-	const int64_t xd[4] = {cc->n, cc->c, cc->h, cc->w}, wd[4] = {cc->m, cg, cc->k, cc->k};
-	const int64_t bd[1] = {cc->m}, st[2] = {cc->s, cc->s}, dl[2] = {cc->d, cc->d};
-	struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+	int64_t xd[5] = {cc->n, cc->c}, wd[5] = {cc->m, cg}, st[3], dl[3], pads[6];
+	const int64_t bd[1] = {cc->m};
+	struct pb *m = pb_new(), *gr = pb_new(), *nd = pb_new();
 	struct onnx_model *model = NULL;
 	char why[256];
 
 	assert_non_null(x);
 	assert_non_null(wt);
 	assert_non_null(b);
+	for (uint32_t i = 0; i < g.sp; i++) {
+		xd[2 + i] = g.in[first + i];
+		wd[2 + i] = g.k[first + i];
+		st[i] = g.s[first + i];
+		dl[i] = g.d[first + i];
+		pads[i] = g.pb[first + i];
+		pads[g.sp + i] = g.pe[first + i];
+	}
 	fill(x, nx);
 	fill(wt, nw);
 	fill(b, (size_t)cc->m);
 	pb_node_begin(nd, "Conv", "x W B", cc->act ? "c" : "y");
 	pb_attr_int(nd, "group", cc->group);
-	pb_attr_ints(nd, "strides", st, 2);
-	pb_attr_ints(nd, "dilations", dl, 2);
-	pb_attr_ints(nd, "pads", cc->pads, 4);
-	pb_sub(g, 1, nd);
+	pb_attr_ints(nd, "strides", st, g.sp);
+	pb_attr_ints(nd, "dilations", dl, g.sp);
+	pb_attr_ints(nd, "pads", pads, 2 * g.sp);
+	pb_sub(gr, 1, nd);
 	if (cc->act != NULL) {
 		pb_node_begin(nd, cc->act, "c", "y");
 		if (!strcmp(cc->act, "Clip")) {
 			pb_attr_float(nd, "min", -0.5f);
 			pb_attr_float(nd, "max", 0.5f);
 		}
-		pb_sub(g, 1, nd);
+		pb_sub(gr, 1, nd);
 	}
-	pb_tensor(g, 5, "W", ONNX_FLOAT, wd, 4, wt, nw * sizeof(float));
-	pb_tensor(g, 5, "B", ONNX_FLOAT, bd, 1, b, (size_t)cc->m * sizeof(float));
-	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
-	pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
-	pb_model(m, 6, g); /* opset 6: Clip's bounds are attributes */
+	pb_tensor(gr, 5, "W", ONNX_FLOAT, wd, rank, wt, nw * sizeof(float));
+	pb_tensor(gr, 5, "B", ONNX_FLOAT, bd, 1, b, (size_t)cc->m * sizeof(float));
+	pb_value_info(gr, 11, "x", ONNX_FLOAT, xd, (int)rank);
+	pb_value_info(gr, 12, "y", ONNX_FLOAT, NULL, -1);
+	pb_model(m, 6, gr); /* opset 6: Clip's bounds are attributes */
 	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
 		fail_msg("load: %s", why);
-	struct onnx_tensor in = {ONNX_FLOAT, 4, {cc->n, cc->c, cc->h, cc->w}, x}, out[1];
-	size_t ny = (size_t)(cc->n * cc->m * oh * ow);
+	struct onnx_tensor in = {ONNX_FLOAT, rank, {0}, x}, out[1];
+	memcpy(in.dims, xd, rank * sizeof(int64_t));
+	size_t ny = (size_t)(cc->n * cc->m * ov);
 	for (unsigned t = 1; t <= 2; t++) {
 		struct onnx_session *s = NULL;
 		assert_int_equal(onnx_session_new(model, t, &s), 0);
 		if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
 			fail_msg("run: %s", why);
 		assert_int_equal(onnx_tensor_count(&out[0]), ny);
-		assert_int_equal(out[0].dims[2], oh);
-		assert_int_equal(out[0].dims[3], ow);
+		assert_int_equal(out[0].rank, rank);
+		for (uint32_t i = 0; i < g.sp; i++)
+			assert_int_equal(out[0].dims[2 + i], g.out[first + i]);
 		const float *y = out[0].data;
 		if (t == 1) {
 			y1 = malloc(ny * sizeof(float));
@@ -269,31 +309,25 @@ static void check_conv(const struct conv_case *cc)
 		}
 		for (int64_t i = 0; i < cc->n; i++)
 			for (int64_t oc = 0; oc < cc->m; oc++)
-				for (int64_t oy = 0; oy < oh; oy++)
-					for (int64_t ox = 0; ox < ow; ox++) {
-						float want =
-						    (float)conv_one(cc, x, wt, b, i, oc, oy, ox);
-						if (cc->act != NULL)
-							want = act(want, !strcmp(cc->act, "Relu")
-							                     ? OX_ACT_RELU
-							                     : OX_ACT_CLIP);
-						float got =
-						    y[((i * cc->m + oc) * oh + oy) * ow + ox];
-						if (!(fabsf(got - want) <=
-						      1e-4f * (1.0f + fabsf(want))))
-							fail_msg("conv c%lld m%lld g%lld k%lld "
-							         "s%lld d%lld "
-							         "%lldx%lld t%u: "
-							         "y[%lld][%lld][%lld][%lld] "
-							         "= %g, want %g",
-							         (long long)cc->c, (long long)cc->m,
-							         (long long)cc->group,
-							         (long long)cc->k, (long long)cc->s,
-							         (long long)cc->d, (long long)cc->h,
-							         (long long)cc->w, t, (long long)i,
-							         (long long)oc, (long long)oy,
-							         (long long)ox, got, want);
-					}
+				for (int64_t q = 0; q < ov; q++) {
+					int64_t o[3] = {q / (g.out[1] * g.out[2]),
+					                q / g.out[2] % g.out[1], q % g.out[2]};
+					float want = (float)conv_one(cc, &g, x, wt, b, i, oc, o);
+					if (cc->act != NULL)
+						want = act(want, !strcmp(cc->act, "Relu")
+						                     ? OX_ACT_RELU
+						                     : OX_ACT_CLIP);
+					float got = y[(i * cc->m + oc) * ov + q];
+					if (!(fabsf(got - want) <= 1e-4f * (1.0f + fabsf(want))))
+						fail_msg(
+						    "conv %ud c%lld m%lld g%lld k%lld s%lld d%lld "
+						    "t%u: y[%lld][%lld][%lld] = %g, want %g",
+						    g.sp, (long long)cc->c, (long long)cc->m,
+						    (long long)cc->group, (long long)cc->k,
+						    (long long)cc->s, (long long)cc->d, t,
+						    (long long)i, (long long)oc, (long long)q, got,
+						    want);
+				}
 		/* two threads split the same sums the same way */
 		if (t == 2)
 			assert_memory_equal(y1, y, ny * sizeof(float));
@@ -305,7 +339,7 @@ static void check_conv(const struct conv_case *cc)
 	free(wt);
 	free(b);
 	free(m);
-	free(g);
+	free(gr);
 	free(nd);
 }
 
@@ -313,28 +347,36 @@ static void test_conv_paths(void **state)
 {
 	static const struct conv_case cases[] = {
 	    /* 3x3, pads 1: output rows shorter than a tile, several runs per panel */
-	    {1, 3, 8, 1, 10, 9, 3, 1, 1, {1, 1, 1, 1}, NULL},
+	    {1, 3, 8, 1, 10, 9, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 	    /* K = 288 over two K-blocks, 576 columns over two column blocks, Relu fused */
-	    {1, 32, 20, 1, 24, 24, 3, 1, 1, {1, 1, 1, 1}, "Relu"},
+	    {1, 32, 20, 1, 24, 24, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
 	    /* 7x7 stride 2 pads 3 (resnet's first layer, smaller) */
-	    {2, 3, 10, 1, 20, 20, 7, 2, 1, {3, 3, 3, 3}, NULL},
+	    {2, 3, 10, 1, 20, 20, 7, 2, 1, {3, 3, 3, 3}, NULL, 0},
 	    /* dilation 2, stride 2, asymmetric pads, Clip fused */
-	    {1, 8, 12, 1, 15, 13, 3, 2, 2, {1, 0, 2, 1}, "Clip"},
+	    {1, 8, 12, 1, 15, 13, 3, 2, 2, {1, 0, 2, 1}, "Clip", 0},
 	    /* stride 3, no pads, output rows of 3 */
-	    {1, 4, 5, 1, 11, 11, 2, 3, 1, {0, 0, 0, 0}, NULL},
+	    {1, 4, 5, 1, 11, 11, 2, 3, 1, {0, 0, 0, 0}, NULL, 0},
 	    /* groups (not depthwise) */
-	    {2, 6, 9, 3, 8, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu"},
+	    {2, 6, 9, 3, 8, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
 	    /* pointwise: the input is B itself; a batch split across threads */
-	    {5, 16, 24, 1, 9, 7, 1, 1, 1, {0, 0, 0, 0}, NULL},
+	    {5, 16, 24, 1, 9, 7, 1, 1, 1, {0, 0, 0, 0}, NULL, 0},
 	    /* 1x1 stride 2 (resnet's downsampling) */
-	    {1, 16, 8, 1, 14, 14, 1, 2, 1, {0, 0, 0, 0}, NULL},
+	    {1, 16, 8, 1, 14, 14, 1, 2, 1, {0, 0, 0, 0}, NULL, 0},
 	    /* depthwise: stride 1 on the padded width, stride 2 and 3 by column phase */
-	    {2, 5, 5, 5, 12, 11, 3, 1, 1, {1, 1, 1, 1}, "Clip"},
-	    {1, 7, 7, 7, 13, 12, 3, 2, 1, {1, 1, 1, 1}, "Relu"},
-	    {1, 4, 4, 4, 17, 16, 5, 3, 2, {2, 1, 0, 3}, NULL},
-	    {1, 6, 6, 6, 9, 10, 4, 1, 2, {3, 0, 1, 2}, NULL},
+	    {2, 5, 5, 5, 12, 11, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0},
+	    {1, 7, 7, 7, 13, 12, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0},
+	    {1, 4, 4, 4, 17, 16, 5, 3, 2, {2, 1, 0, 3}, NULL, 0},
+	    {1, 6, 6, 6, 9, 10, 4, 1, 2, {3, 0, 1, 2}, NULL, 0},
 	    /* one output, larger than its input by the pads */
-	    {1, 2, 3, 1, 1, 1, 3, 1, 1, {1, 1, 1, 1}, NULL},
+	    {1, 2, 3, 1, 1, 1, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
+	    /* 1-d and 3-d: dense and depthwise, unit and other strides */
+	    {2, 4, 6, 1, 1, 19, 3, 1, 1, {0, 1, 0, 1}, "Relu", -1},
+	    {1, 5, 5, 5, 1, 23, 5, 2, 2, {0, 2, 0, 1}, NULL, -1},
+	    {1, 3, 4, 1, 6, 7, 3, 1, 1, {1, 1, 1, 1}, NULL, 5},
+	    {1, 3, 5, 1, 7, 6, 2, 2, 1, {0, 1, 1, 0}, "Clip", 6},
+	    {2, 4, 4, 4, 6, 7, 3, 1, 1, {1, 1, 1, 1}, NULL, 5},
+	    {1, 3, 3, 3, 9, 8, 3, 2, 2, {2, 1, 1, 2}, "Relu", 7},
+	    {1, 2, 2, 2, 9, 8, 3, 1, 2, {2, 2, 2, 2}, NULL, 7},
 	};
 
 	(void)state;
