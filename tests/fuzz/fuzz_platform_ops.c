@@ -4,11 +4,16 @@
  * platform that already holds users, a function, files and a task.
  *
  * Input: up to MAX_STEPS steps, each
- *   u8 operation (index into the API's operations, modulo their number)
+ *   u8 operation (below 0xF0: an index into the API's operations, modulo
+ *   their number; 0xF0-0xF7: a remote worker's heartbeat; 0xF8-0xFF: its
+ *   reply, the JSON below, to the task it runs)
  *   | u8 caller (modulo NCALLERS) | u16le length | that many bytes of JSON
- * In the JSON, the placeholders $FN, $FA, $FB, $OUT, $TASK become the ids
- * of the prepared function, alice's and bob's inputs, the fusion output and
- * the task, so that inputs reach past "not found" and stay reproducible.
+ * In the JSON, the placeholders $FN, $FA, $FB, $OUT, $TASK, $RUN become the
+ * ids of the prepared function, alice's and bob's inputs, the fusion
+ * output, a created task and an approved, invoked one, so that inputs reach
+ * past "not found" and stay reproducible. Each input starts with the
+ * invoked task taken by the remote worker "fz" (plat_remote_take), so that
+ * its reply goes through plat_job_complete's checks.
  *
  * Every input starts from the same state: a store prepared once, copied
  * fresh for each input, so that a crash replays from its input alone. What
@@ -36,7 +41,7 @@ static const uint8_t key[ST_KEY_LEN] = {3};
 
 static char template_path[64], work_path[96];
 static char id_fn[PLAT_ID_MAX + 1], id_fa[PLAT_ID_MAX + 1], id_fb[PLAT_ID_MAX + 1];
-static char id_out[PLAT_ID_MAX + 1], id_task[PLAT_ID_MAX + 1];
+static char id_out[PLAT_ID_MAX + 1], id_task[PLAT_ID_MAX + 1], id_run[PLAT_ID_MAX + 1];
 static struct plat_caller callers[NCALLERS];
 
 static int64_t fixed_now(void)
@@ -127,6 +132,24 @@ static void prepare(void)
 	                       "arguments", "message", "hi", "inputs", "a", "alice", "b", "bob",
 	                       "outputs", "out", "alice", "bob")),
 	        id_task);
+	/* a second task, approved by both data owners and invoked: staged */
+	take_id(must(p, "task.create", &callers[2],
+	             json_pack("{s:s,s:{s:s},s:{s:[s],s:[s]},s:{s:[s,s]}}", "function", id_fn,
+	                       "arguments", "message", "hi", "inputs", "a", "alice", "b", "bob",
+	                       "outputs", "out", "alice", "bob")),
+	        id_run);
+	json_decref(must(p, "task.assign", &callers[2],
+	                 json_pack("{s:s,s:{s:s},s:{s:s}}", "id", id_run, "inputs", "a", id_fa,
+	                           "outputs", "out", id_out)));
+	json_decref(must(p, "task.assign", &callers[3],
+	                 json_pack("{s:s,s:{s:s}}", "id", id_run, "inputs", "b", id_fb)));
+	json_t *t = must(p, "task.get", &callers[2], json_pack("{s:s}", "id", id_run));
+	for (size_t i = 2; i <= 3; i++)
+		json_decref(must(p, "task.approve", &callers[i],
+		                 json_pack("{s:s,s:s}", "id", id_run, "digest",
+		                           json_string_value(json_object_get(t, "digest")))));
+	json_decref(t);
+	json_decref(must(p, "task.invoke", &callers[2], json_pack("{s:s}", "id", id_run)));
 	plat_close(p);
 	st_close(st);
 }
@@ -158,8 +181,8 @@ static char *expand(const uint8_t *p, size_t n)
 {
 	const struct {
 		const char *name, *value;
-	} ph[] = {
-	    {"$TASK", id_task}, {"$OUT", id_out}, {"$FN", id_fn}, {"$FA", id_fa}, {"$FB", id_fb}};
+	} ph[] = {{"$TASK", id_task}, {"$OUT", id_out}, {"$FN", id_fn},
+	          {"$FA", id_fa},     {"$FB", id_fb},   {"$RUN", id_run}};
 	size_t cap = n * 16 + 1, len = 0;
 	char *s = malloc(cap);
 
@@ -222,12 +245,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fresh_copy();
 	if (st_open(work_path, key, &st) || plat_open(st, &o, &p, gen, sizeof(gen)))
 		abort();
+	char taken[PLAT_ID_MAX + 1];
+	json_t *job = NULL;
+	if (plat_remote_take(p, "fz", taken, &job) || strcmp(taken, id_run))
+		abort();
+	cu_json_free_secret(job);
 	for (int step = 0; step < MAX_STEPS && size - off >= 4; step++) {
 		size_t nops;
 		const struct plat_op *ops = plat_ops(&nops);
 		const struct plat_op *op = &ops[data[off] % nops];
 		const struct plat_caller *who = &callers[data[off + 1] % NCALLERS];
 		size_t n = (size_t)data[off + 2] | (size_t)data[off + 3] << 8;
+		uint8_t kind = data[off];
 		struct plat_error err;
 		json_t *in = NULL, *out = NULL;
 		char *text;
@@ -243,6 +272,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = cu_json_parse(text, strlen(text), 1 << 16, &in);
 		free(text);
 		if (rc || !json_is_object(in)) {
+			json_decref(in);
+			continue;
+		}
+		if (kind >= 0xF0) {
+			/* the remote worker: a heartbeat, or its reply */
+			rc = kind >= 0xF8 ? plat_remote_done(p, "fz", id_run, in, NULL)
+			                  : plat_remote_check(p, "fz", id_run);
+			if (rc > 0 || rc <= CU_ELAST)
+				abort();
+			/* a reply taken ends the task: finished, or failed for its flaw */
+			char status[32];
+			int ended = 0;
+			if (kind >= 0xF8 && !rc &&
+			    (plat_task_status(p, &callers[2], id_run, status, &ended) || !ended))
+				abort();
 			json_decref(in);
 			continue;
 		}
