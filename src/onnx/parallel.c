@@ -4,8 +4,9 @@
  * A session with threads > 1 starts threads - 1 workers once. ox_parallel_for()
  * hands each worker an equal slice, runs slice 0 on the caller's thread and
  * waits for the rest. A model's steps come one after another, microseconds
- * apart: a worker that finished spins a while (OX_SPIN polls, about a
- * millisecond) watching for the next job before it sleeps on a condition
+ * apart: a worker that finished spins a while (OX_SPIN pauses: 0.4 ms on
+ * the AMD Zen 5 of the benchmarks, longer on CPUs with a slower pause)
+ * watching for the next job before it sleeps on a condition
  * variable, and the caller spins the same while before it sleeps waiting for
  * the workers: a hand-off then costs no system call. With no pool
  * (threads == 1, or folding constants at plan time) the whole range runs on
