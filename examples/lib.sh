@@ -35,9 +35,24 @@ fail() { echo "$*" >&2; exit 1; }
 
 example_begin() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/custos-$1.XXXXXX")
-	trap 'for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+	trap 'example_end $?' EXIT
 	cd "$work"
 	mkdir host
+}
+
+# On a failure, the platform's own account of it: the last lines of its logs.
+example_end() {
+	local p f
+	if [ "$1" != 0 ]; then
+		for f in "$work"/custosd.log "$work"/worker-*.log; do
+			[ -s "$f" ] || continue
+			echo "--- the last lines of $(basename "$f"):" >&2
+			tail -n 15 "$f" >&2
+		done
+	fi
+	for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null
+	rm -rf "$work"
 }
 
 start_platform() {
@@ -133,7 +148,7 @@ declare_output() {
 # run_task P TASK: P invokes the approved task and waits for it.
 run_task() {
 	as "$1" task invoke "$2" >/dev/null
-	as "$1" task get "$2" --wait 60 --json >task.json
+	as "$1" task get "$2" --wait 300 --json >task.json
 	python3 -c 'import json; t=json.load(open("task.json")); print("   status:", t["status"], "-", t.get("result") or t.get("error"))'
 }
 

@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "daemon/custosd.h"
 #include "onnx/onnx.h"
+#include "worker/sandbox.h"
 
 #define LOCK_NAME "custosd.lock"
 
@@ -480,6 +481,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.lifetime = a.lifetime;
 	d.role = a.role;
+	/*
+	 * Tasks' children are forked by a spawner started now, while this
+	 * process has one thread and holds no secret (sandbox.h).
+	 */
+	if (a.role != CUSTOSD_CONTROL && (rc = sb_spawner_start()) != 0) {
+		cu_error("the sandbox's spawner did not start: %s", cu_strerror(rc));
+		return 1;
+	}
 	rc = open_data_dir(a.data_dir, &lock_fd);
 	if (!rc)
 		rc = open_tee(&a, &d);
@@ -504,6 +513,7 @@ int main(int argc, char **argv)
 	cl_trust_free(d.peer_trust);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	sb_spawner_stop();
 	if (!rc)
 		cu_info("stopped");
 	return rc ? 1 : 0;

@@ -7,12 +7,10 @@
  * send the outputs), and the parent (fork, send the request, read the
  * frames under the limits, reap, classify).
  *
- * fork() in a multithreaded worker: the child is a copy of the calling
- * thread only. glibc's fork() takes and resets the malloc locks around the
- * fork (its atfork handling), so malloc is usable in the child; this file
- * relies on that. Any other lock another thread held at the fork stays
- * held in the child: the function must not need it (a child that hangs on
- * one is stopped by the wall-clock limit).
+ * Who forks the child: the spawner (a process of one thread, started
+ * early, see below), or without one the calling thread. A child forked
+ * from a thread inherits every lock another thread held at that moment;
+ * glibc resets only its malloc's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -659,6 +657,9 @@ static void child_limits(const struct sb_limits *lim)
 		child_setup_failed("prctl(PR_SET_NO_NEW_PRIVS)", errno);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		child_setup_failed("prctl(PR_SET_DUMPABLE)", errno);
+	/* Its parent (the worker's thread, or the spawner) gone, it goes too. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_setup_failed("prctl(PR_SET_PDEATHSIG)", errno);
 }
 
 /* An argument comparison, every field set (libseccomp's SCMP_A* leave datum_b out). */
@@ -953,6 +954,8 @@ enum sb_stop { ST_EOF, ST_TIMEOUT, ST_CANCEL, ST_OUTPUT, ST_PROTOCOL, ST_NOMEM, 
 struct sb_run {
 	pid_t pid;
 	int fd;
+	int ctl;           /* the spawner's channel about this child, or -1 (forked here) */
+	int pidfd;         /* the child, from the spawner */
 	uint64_t deadline; /* CLOCK_MONOTONIC, ms */
 	const volatile int *cancel;
 	struct sb_req req;
@@ -1038,8 +1041,12 @@ static enum sb_stop run_stream(struct sb_run *r)
  * A pidfd (Linux 5.3) becomes readable the moment the child exits; without
  * one, look again every 5 ms.
  */
+static enum sb_stop spawned_wait(struct sb_run *r);
+
 static enum sb_stop run_wait(struct sb_run *r)
 {
+	if (r->ctl >= 0)
+		return spawned_wait(r);
 	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	enum sb_stop stop;
 	pid_t w;
@@ -1072,11 +1079,362 @@ static enum sb_stop run_wait(struct sb_run *r)
 	return stop;
 }
 
+static void spawned_kill(struct sb_run *r);
+
 static void run_kill(struct sb_run *r)
 {
+	if (r->ctl >= 0) {
+		spawned_kill(r);
+		return;
+	}
 	(void)kill(r->pid, SIGKILL);
 	while (wait4(r->pid, &r->status, 0, &r->ru) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * ---- The spawner ----
+ *
+ * A process forked once, early, while the worker has a single thread: it
+ * forks the children in its place. A child forked from the worker itself
+ * would inherit every lock another worker thread held at that moment
+ * (glibc resets its malloc's, but not the sanitizers' allocators, OpenSSL's
+ * or any other library's): a function that needs one waits forever. The
+ * spawner has one thread, so its children inherit no held lock, and only
+ * the memory the worker had when it started it (no task's keys or data).
+ *
+ * One SOCK_SEQPACKET socket joins the worker and the spawner: each sb_run
+ * sends a struct sp_req with two descriptors, the child's end of the stream
+ * and a channel of its own (a SOCK_SEQPACKET pair). On that channel the
+ * spawner answers a struct sp_started with a pidfd of the child, and, once
+ * it reaped the child, a struct sp_exited; then it closes the channel. At
+ * the end of the worker's socket (the worker stopped or died) the spawner
+ * kills its children and exits.
+ */
+struct sp_req {
+	uintptr_t entry; /* an address in the image both processes share */
+	struct sb_limits lim;
+};
+
+struct sp_started {
+	int32_t pid; /* > 0, or -1 with err */
+	int32_t err;
+};
+
+struct sp_exited {
+	int32_t status;
+	struct rusage ru;
+};
+
+struct sp_child {
+	pid_t pid;
+	int pidfd, ctl;
+};
+
+static int spawner_sock = -1; /* the worker's end */
+static pid_t spawner_pid = -1;
+
+static int pidfd_of(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* One message and at most two descriptors; 0 bytes at the end of the socket. */
+static ssize_t recv_fds(int sock, void *b, size_t n, int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {b, n};
+	struct msghdr m = {.msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = u.buf,
+	                   .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t k;
+	int got = 0;
+
+	for (int i = 0; i < nfds; i++)
+		fds[i] = -1;
+	do
+		k = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (k < 0 && errno == EINTR);
+	for (c = k >= 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < cnt; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < nfds)
+				fds[got++] = fd;
+			else
+				(void)close(fd);
+		}
+	}
+	if (k >= 0 && (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		k = -2; /* not a message of ours */
+	return k;
+}
+
+static int send_fds(int sock, const void *b, size_t n, const int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {(void *)(uintptr_t)b, n};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t k;
+
+	if (nfds > 0) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	}
+	do
+		k = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (k < 0 && errno == EINTR);
+	return k == (ssize_t)n ? 0 : -1;
+}
+
+/* In the spawner: fork the child of one request and tell the worker. */
+static void spawn_one(int sock, struct sp_child **kids, size_t *nkids, size_t *cap)
+{
+	struct sp_req q;
+	struct sp_started a = {-1, 0};
+	int fds[2];
+	ssize_t k = recv_fds(sock, &q, sizeof(q), fds, 2);
+
+	if (k == 0 || k == -1) {
+		/* The worker is gone: so are the children it asked for. */
+		for (size_t i = 0; i < *nkids; i++)
+			(void)syscall(SYS_pidfd_send_signal, (*kids)[i].pidfd, SIGKILL, NULL, 0);
+		child_exit(0);
+	}
+	if (k == (ssize_t)sizeof(q) && fds[0] >= 0 && fds[1] >= 0 && *nkids == *cap) {
+		struct sp_child *more = realloc(*kids, (*cap * 2 + 8) * sizeof(**kids));
+		if (more) {
+			*kids = more;
+			*cap = *cap * 2 + 8;
+		}
+	}
+	if (k != (ssize_t)sizeof(q) || fds[0] < 0 || fds[1] < 0 || *nkids == *cap) {
+		a.err = *nkids == *cap ? ENOMEM : EPROTO;
+		if (fds[1] >= 0)
+			(void)send_fds(fds[1], &a, sizeof(a), NULL, 0);
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				(void)close(fds[i]);
+		return;
+	}
+	a.pid = fork();
+	if (a.pid == 0)
+		child_main(fds[0], (fn_entry)q.entry, &q.lim);
+	(void)close(fds[0]);
+	int pidfd = a.pid > 0 ? pidfd_of(a.pid) : -1;
+	if (a.pid > 0 && pidfd < 0) {
+		/* Not kept track of: stop it now. The worker sees the channel close. */
+		(void)kill(a.pid, SIGKILL);
+		(void)waitpid(a.pid, NULL, 0);
+		a.pid = -1;
+	}
+	if (a.pid < 0) {
+		a.err = errno;
+		(void)send_fds(fds[1], &a, sizeof(a), NULL, 0);
+		(void)close(fds[1]);
+		return;
+	}
+	(void)send_fds(fds[1], &a, sizeof(a), &pidfd, 1);
+	(*kids)[(*nkids)++] = (struct sp_child){a.pid, pidfd, fds[1]};
+}
+
+/* In the spawner: reap kids[i] if it exited, and tell the worker how. */
+static int reap_one(struct sp_child *kid)
+{
+	struct sp_exited e;
+	pid_t w;
+
+	memset(&e, 0, sizeof(e));
+	do
+		w = wait4(kid->pid, &e.status, WNOHANG, &e.ru);
+	while (w < 0 && errno == EINTR);
+	if (w == 0)
+		return 0;
+	if (w == kid->pid)
+		(void)send_fds(kid->ctl, &e, sizeof(e), NULL, 0);
+	(void)close(kid->ctl);
+	(void)close(kid->pidfd);
+	return 1;
+}
+
+__attribute__((noreturn)) static void spawner_main(int sock)
+{
+	struct sp_child *kids = NULL;
+	struct pollfd *pf = NULL;
+	size_t nkids = 0, cap = 0, pcap = 0;
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)sigaction(s, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Only its socket: no listener, log or lock file of the worker's. */
+	if (sock != 0 && dup2(sock, 0) < 0)
+		child_exit(SB_EXIT_SETUP);
+	sock = 0;
+	if (close_range(1, ~0u, 0) < 0)
+		for (int fd = 1; fd < 65536; fd++)
+			(void)close(fd);
+	(void)prctl(PR_SET_NAME, "custos-spawner", 0, 0, 0);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (;;) {
+		if (pcap < nkids + 1) {
+			pcap = nkids + 9;
+			if (!(pf = realloc(pf, pcap * sizeof(*pf))))
+				child_exit(SB_EXIT_SETUP);
+		}
+		pf[0] = (struct pollfd){.fd = sock, .events = POLLIN};
+		for (size_t i = 0; i < nkids; i++)
+			pf[i + 1] = (struct pollfd){.fd = kids[i].pidfd, .events = POLLIN};
+		if (poll(pf, nkids + 1, -1) < 0 && errno != EINTR)
+			child_exit(SB_EXIT_IO);
+		for (size_t i = nkids; i-- > 0;)
+			if (pf[i + 1].revents && reap_one(&kids[i]))
+				kids[i] = kids[--nkids];
+		if (pf[0].revents)
+			spawn_one(sock, &kids, &nkids, &cap);
+	}
+}
+
+int sb_spawner_start(void)
+{
+	int sv[2], probe;
+
+	if (spawner_sock >= 0)
+		return 0;
+	/* pidfds (Linux 5.3) are how the spawner watches its children. */
+	if ((probe = pidfd_of(getpid())) < 0)
+		return CU_EUNSUPPORTED;
+	(void)close(probe);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return CU_EIO;
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)close(sv[0]);
+		spawner_main(sv[1]);
+	}
+	(void)close(sv[1]);
+	if (pid < 0) {
+		(void)close(sv[0]);
+		return CU_EIO;
+	}
+	spawner_sock = sv[0];
+	spawner_pid = pid;
+	return 0;
+}
+
+void sb_spawner_stop(void)
+{
+	if (spawner_sock < 0)
+		return;
+	(void)close(spawner_sock);
+	spawner_sock = -1;
+	while (waitpid(spawner_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	spawner_pid = -1;
+}
+
+pid_t sb_spawner_pid(void)
+{
+	return spawner_sock >= 0 ? spawner_pid : -1;
+}
+
+/* Ask the spawner for the child of r (stream: its end of the stream, given away). */
+static int spawned_start(struct sb_run *r, int stream, const fn_entry entry,
+                         const struct sb_limits *lim, struct sb_result *res)
+{
+	struct sp_req q;
+	struct sp_started a;
+	int ch[2], fds[2], fd;
+	ssize_t k;
+
+	memset(&q, 0, sizeof(q));
+	q.entry = (uintptr_t)entry;
+	q.lim = *lim;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0) {
+		(void)close(stream);
+		return cu_reason(res->reason, sizeof(res->reason), CU_EIO, "socketpair: %s",
+		                 strerror(errno));
+	}
+	fds[0] = stream;
+	fds[1] = ch[1];
+	k = send_fds(spawner_sock, &q, sizeof(q), fds, 2);
+	(void)close(stream);
+	(void)close(ch[1]);
+	if (k < 0) {
+		(void)close(ch[0]);
+		return cu_reason(res->reason, sizeof(res->reason), CU_EIO,
+		                 "the sandbox's spawner is gone");
+	}
+	r->ctl = ch[0];
+	k = recv_fds(r->ctl, &a, sizeof(a), &fd, 1);
+	if (k != (ssize_t)sizeof(a) || a.pid <= 0 || fd < 0) {
+		if (fd >= 0)
+			(void)close(fd);
+		return cu_reason(res->reason, sizeof(res->reason), CU_EIO, "fork: %s",
+		                 k == (ssize_t)sizeof(a) && a.err ? strerror(a.err)
+		                                                  : "the spawner did not answer");
+	}
+	r->pid = a.pid;
+	r->pidfd = fd;
+	return 0;
+}
+
+/* The exit status the spawner reports; ST_LOST if it cannot. */
+static enum sb_stop spawned_status(struct sb_run *r)
+{
+	struct sp_exited e;
+	int none = -1;
+
+	if (recv_fds(r->ctl, &e, sizeof(e), &none, 0) != (ssize_t)sizeof(e)) {
+		/* The spawner stopped: the pidfd still names this very child. */
+		(void)syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+		return ST_LOST;
+	}
+	r->status = e.status;
+	r->ru = e.ru;
+	return ST_EOF;
+}
+
+static enum sb_stop spawned_wait(struct sb_run *r)
+{
+	int st, wait_ms;
+
+	for (;;) {
+		if ((st = run_expired(r, &wait_ms)) >= 0)
+			return (enum sb_stop)st;
+		struct pollfd pf = {.fd = r->ctl, .events = POLLIN};
+		if (poll(&pf, 1, wait_ms) > 0)
+			return spawned_status(r);
+	}
+}
+
+static void spawned_kill(struct sb_run *r)
+{
+	(void)syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+	if (spawned_status(r) != ST_EOF)
+		r->status = SIGKILL; /* as a wait status: killed by SIGKILL */
 }
 
 /* Replace control characters: the reason is one line of untrusted text. */
@@ -1210,7 +1568,8 @@ static int classify(struct sb_run *r, enum sb_stop st, const struct sb_limits *l
 		                 "the sandbox failed to talk to its child");
 	case ST_LOST:
 		return cu_reason(res->reason, sizeof(res->reason), CU_EIO,
-		                 "the sandbox's child was reaped by someone else");
+		                 "the sandbox lost its child (reaped elsewhere, or its spawner "
+		                 "stopped)");
 	case ST_EOF:
 		break;
 	}
@@ -1265,7 +1624,7 @@ int sb_run(fn_entry entry, struct fn_ctx *ctx, const struct sb_limits *limits,
 		return CU_EINVAL;
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
-	r.fd = -1;
+	r.fd = r.ctl = r.pidfd = -1;
 	if (!entry || !ctx)
 		return cu_reason(res->reason, sizeof(res->reason), CU_EINVAL, "no function to run");
 	limits_or_defaults(limits, &lim);
@@ -1281,14 +1640,19 @@ int sb_run(fn_entry entry, struct fn_ctx *ctx, const struct sb_limits *limits,
 	r.deadline = now_ms() + lim.wall_ms;
 	r.cancel = cancel;
 	r.fd = sv[0];
-	r.pid = fork();
-	if (r.pid == 0)
-		child_main(sv[1], entry, &lim);
-	(void)close(sv[1]);
-	if (r.pid < 0) {
-		rc = cu_reason(res->reason, sizeof(res->reason), CU_EIO, "fork: %s",
-		               strerror(errno));
-		goto out;
+	if (spawner_sock >= 0) {
+		if ((rc = spawned_start(&r, sv[1], entry, &lim, res)))
+			goto out;
+	} else {
+		r.pid = fork();
+		if (r.pid == 0)
+			child_main(sv[1], entry, &lim);
+		(void)close(sv[1]);
+		if (r.pid < 0) {
+			rc = cu_reason(res->reason, sizeof(res->reason), CU_EIO, "fork: %s",
+			               strerror(errno));
+			goto out;
+		}
 	}
 	st = run_stream(&r);
 	if (st == ST_EOF)
@@ -1299,6 +1663,10 @@ int sb_run(fn_entry entry, struct fn_ctx *ctx, const struct sb_limits *limits,
 out:
 	if (r.fd >= 0)
 		(void)close(r.fd);
+	if (r.ctl >= 0)
+		(void)close(r.ctl);
+	if (r.pidfd >= 0)
+		(void)close(r.pidfd);
 	req_free(&r.req);
 	sb_parser_free(&r.p);
 	free(r.max);

@@ -20,8 +20,13 @@
  * it sends more than allowed. Whatever the child does, the parent lives on
  * and reports one of the outcomes below with a one-line reason.
  *
- * Threads: sb_run forks; call it from a thread that holds no lock another
- * thread may need in the child (the child only runs the function).
+ * Children: a process with threads calls sb_spawner_start() first, while
+ * it has one thread (custosd does, at start): a spawner process then forks
+ * every child, so that no child inherits a lock another thread held (a
+ * child forked from a busy thread could wait on one forever: glibc resets
+ * its malloc's locks at fork, the sanitizers' allocators and other
+ * libraries do not) nor the worker's later memory (other tasks' keys).
+ * Without it, sb_run forks the calling thread.
  */
 #ifndef CUSTOS_WORKER_SANDBOX_H
 #define CUSTOS_WORKER_SANDBOX_H
@@ -70,6 +75,17 @@ struct sb_result {
  */
 int sb_run(fn_entry entry, struct fn_ctx *ctx, const struct sb_limits *limits,
            const volatile int *cancel, struct sb_result *res) __attribute__((warn_unused_result));
+
+/*
+ * Start the spawner: call while this process has a single thread, before
+ * it holds any secret. 0, or CU_EUNSUPPORTED (a kernel without pidfds),
+ * CU_EIO. Once started, every sb_run of this process, from any thread,
+ * goes through it.
+ */
+int sb_spawner_start(void);
+
+/* Stop the spawner (its running children are killed) and reap it. */
+void sb_spawner_stop(void);
 
 /* "ok", "failed", "crashed", ... */
 const char *sb_outcome_name(enum sb_outcome o);

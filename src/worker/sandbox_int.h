@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "functions/functions.h"
 
@@ -96,5 +97,8 @@ int sb_parser_feed(struct sb_parser *p, const uint8_t *b, size_t n)
 int sb_parser_finish(struct sb_parser *p) __attribute__((warn_unused_result));
 
 void sb_parser_free(struct sb_parser *p);
+
+/* The spawner's process id, or -1 when none runs (sandbox.h: sb_spawner_start). */
+pid_t sb_spawner_pid(void);
 
 #endif

@@ -298,6 +298,28 @@ static int fn_long_result(struct fn_ctx *c)
 	return 0;
 }
 
+/* Allocates and frees blocks of many sizes, large ones included. */
+static int fn_allocates(struct fn_ctx *c)
+{
+	for (size_t i = 0; i < 64; i++) {
+		void *p = malloc((size_t)1 << (4 + i % 20));
+		if (!p)
+			return fn_fail(c, CU_ENOMEM, "no memory");
+		memset(p, (int)i, 16);
+		free(p);
+	}
+	return 0;
+}
+
+/* Set by the test after the spawner started: a child of the spawner never sees it. */
+static int later_value;
+
+static int fn_later_value(struct fn_ctx *c)
+{
+	snprintf(c->result, sizeof(c->result), "%d", later_value);
+	return 0;
+}
+
 /* ---- Helpers ---- */
 
 static const struct sb_limits lim1 = {.memory = 256u << 20, .cpu_s = 1, .wall_ms = 5000};
@@ -348,10 +370,25 @@ static int count_fds(void)
 	return n;
 }
 
+/* No child of this process is left, nor of the spawner when there is one. */
 static void no_children(void)
 {
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
+	pid_t sp = sb_spawner_pid();
+
+	if (sp < 0) {
+		assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+		assert_int_equal(errno, ECHILD);
+		return;
+	}
+	/* the spawner, alive; its reaped children gone from its list */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), 0);
+	char path[64], buf[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)sp, (int)sp);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(n, 0);
 }
 
 struct echo_io {
@@ -639,6 +676,83 @@ static void test_bad_requests(void **state)
 	no_children();
 }
 
+/*
+ * Other threads of the worker allocate while it starts children: a child
+ * must never inherit a lock one of them held at that moment (an allocator's
+ * lock: the sanitizers' allocators keep theirs across fork).
+ */
+static volatile int churn_stop;
+
+static void *churn(void *arg)
+{
+	size_t seed = (size_t)(uintptr_t)arg;
+
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_RELAXED)) {
+		void *p[16];
+		for (size_t i = 0; i < 16; i++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			p[i] = malloc((size_t)1 << (4 + (seed >> 33) % 19));
+		}
+		for (size_t i = 0; i < 16; i++)
+			free(p[i]);
+	}
+	return NULL;
+}
+
+static void test_threads_allocating(void **state)
+{
+	const struct sb_limits lim = {.memory = 512u << 20, .cpu_s = 5, .wall_ms = 5000};
+	pthread_t t[3];
+
+	(void)state;
+	churn_stop = 0;
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i + 1)), 0);
+	for (int n = 0; n < 100; n++) {
+		struct fn_ctx c;
+		memset(&c, 0, sizeof(c));
+		enum sb_outcome o = run(fn_allocates, &c, &lim);
+		if (o != SB_OK) {
+			churn_stop = 1;
+			fail_msg("run %d: outcome %s (%s)", n, sb_outcome_name(o), res.reason);
+		}
+	}
+	__atomic_store_n(&churn_stop, 1, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	no_children();
+}
+
+/* The spawner's children are forked from its memory, not from the worker's. */
+static void test_spawner_memory(void **state)
+{
+	(void)state;
+	later_value = 42;
+	expect_outcome(run_plain(fn_later_value), SB_OK);
+	assert_string_equal(res.result, "0");
+	later_value = 0;
+}
+
+/* A spawner that died: sb_run fails with a reason, and nothing hangs. */
+static void test_spawner_gone(void **state)
+{
+	struct fn_ctx c;
+
+	(void)state;
+	assert_int_equal(kill(sb_spawner_pid(), SIGKILL), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sb_run(fn_echo, &c, &lim1, NULL, &res), CU_EIO);
+	assert_non_null(strstr(res.reason, "spawner"));
+	sb_spawner_stop();
+	assert_int_equal(sb_spawner_pid(), -1);
+	/* forked from this process again */
+	later_value = 7;
+	expect_outcome(run_plain(fn_later_value), SB_OK);
+	assert_string_equal(res.result, "7");
+	later_value = 0;
+	no_children();
+}
+
 static void test_outcome_names(void **state)
 {
 	(void)state;
@@ -802,27 +916,46 @@ static void test_parser_bitflips(void **state)
 		}
 }
 
+static int spawner_on(void **state)
+{
+	(void)state;
+	return sb_spawner_start();
+}
+
+static int spawner_off(void **state)
+{
+	(void)state;
+	sb_spawner_stop();
+	return 0;
+}
+
+/* The outcomes twice: children forked from this process, then from the spawner. */
+#define OUTCOME_TESTS                                                                              \
+	cmocka_unit_test(test_echo), cmocka_unit_test(test_allowed_calls),                         \
+	    cmocka_unit_test(test_failed), cmocka_unit_test(test_forbidden),                       \
+	    cmocka_unit_test(test_cpu_and_timeout), cmocka_unit_test(test_memory),                 \
+	    cmocka_unit_test(test_output_limits), cmocka_unit_test(test_cancel),                   \
+	    cmocka_unit_test(test_crashes), cmocka_unit_test(test_large_input),                    \
+	    cmocka_unit_test(test_no_leaks), cmocka_unit_test(test_bad_requests)
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_echo),
-	    cmocka_unit_test(test_allowed_calls),
-	    cmocka_unit_test(test_failed),
-	    cmocka_unit_test(test_forbidden),
-	    cmocka_unit_test(test_cpu_and_timeout),
-	    cmocka_unit_test(test_memory),
-	    cmocka_unit_test(test_output_limits),
-	    cmocka_unit_test(test_cancel),
-	    cmocka_unit_test(test_crashes),
-	    cmocka_unit_test(test_large_input),
-	    cmocka_unit_test(test_no_leaks),
-	    cmocka_unit_test(test_bad_requests),
+	const struct CMUnitTest forked[] = {OUTCOME_TESTS};
+	const struct CMUnitTest spawned[] = {
+	    OUTCOME_TESTS,
+	    cmocka_unit_test(test_threads_allocating),
+	    cmocka_unit_test(test_spawner_memory),
+	    cmocka_unit_test(test_spawner_gone),
+	};
+	const struct CMUnitTest other[] = {
 	    cmocka_unit_test(test_outcome_names),
 	    cmocka_unit_test(test_parser_valid),
 	    cmocka_unit_test(test_parser_malformed),
 	    cmocka_unit_test(test_parser_bitflips),
-
 	};
+	int failed = cmocka_run_group_tests_name("forked from this process", forked, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed +=
+	    cmocka_run_group_tests_name("through the spawner", spawned, spawner_on, spawner_off);
+	return failed + cmocka_run_group_tests_name("the parser", other, NULL, NULL);
 }
