@@ -79,6 +79,25 @@ static uint64_t depthwise_scratch(const struct ox_window *w)
 	return per;
 }
 
+/* n floats, inline: the runs are short, a call to memcpy would cost more than the copy. */
+static inline void copy_floats(float *restrict d, const float *restrict s, int64_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		__builtin_memcpy(d, s, 8 * sizeof(float));
+	if (n & 4) {
+		__builtin_memcpy(d, s, 4 * sizeof(float));
+		d += 4;
+		s += 4;
+	}
+	if (n & 2) {
+		__builtin_memcpy(d, s, 2 * sizeof(float));
+		d += 2;
+		s += 2;
+	}
+	if (n & 1)
+		*d = *s;
+}
+
 struct pad_job {
 	const struct ox_window *w;
 	const float *x;
@@ -309,6 +328,23 @@ OX_HOT static void axpy(float *restrict acc, const float *restrict src, float wv
 		acc[i] += wv * src[i];
 }
 
+/* acc[i] = wv * src[i] for i in [0, n): the first tap. */
+OX_HOT static void scale(float *restrict acc, const float *restrict src, float wv, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		acc[i] = wv * src[i];
+}
+
+/* acc[i] = w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2d]: the first kernel row of three taps. */
+OX_HOT static void set3(float *restrict acc, const float *restrict s, const float *wv, int64_t d,
+                        int64_t n)
+{
+	float w0 = wv[0], w1 = wv[1], w2 = wv[2];
+
+	for (int64_t i = 0; i < n; i++)
+		acc[i] = w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2 * d];
+}
+
 /* acc[i] += w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2d]: one kernel row of three taps. */
 OX_HOT static void axpy3(float *restrict acc, const float *restrict s, const float *wv, int64_t d,
                          int64_t n)
@@ -326,9 +362,12 @@ OX_HOT static void axpy3(float *restrict acc, const float *restrict s, const flo
  * every tap is one long contiguous product. With strides, the padded rows
  * are split by column phase (padded column i * s2 + q into phase q,
  * column i), where each tap of an output row reads a contiguous run.
+ * fresh: the scratch is new to this shape; else the zeros around the
+ * padded plane are still there from the previous channel, and only the
+ * plane itself is copied. The first tap sets the sums, the others add.
  */
 static void depthwise_padded(const struct ox_window *w, const float *x, const float *wk, float *y,
-                             float *scratch)
+                             float *scratch, bool fresh)
 {
 	int64_t p[OX_SP], ow = w->out[2], k2 = w->k[2], d2 = w->d[2];
 
@@ -336,20 +375,36 @@ static void depthwise_padded(const struct ox_window *w, const float *x, const fl
 	int64_t wp = p[2];
 	float *xp = scratch, *acc = scratch + p[0] * p[1] * wp;
 	if (w->s[0] == 1 && w->s[1] == 1 && w->s[2] == 1) {
-		struct pad_job pj = {w, x, xp};
-		pad_range(&pj, 0, 1, 0);
+		/* The zeros around the plane stay from the scratch's first channel. */
+		if (fresh) {
+			struct pad_job pj = {w, x, xp};
+			pad_range(&pj, 0, 1, 0);
+		} else {
+			for (int64_t i0 = 0; i0 < w->in[0]; i0++)
+				for (int64_t i1 = 0; i1 < w->in[1]; i1++)
+					copy_floats(
+					    xp + ((i0 + w->pb[0]) * p[1] + i1 + w->pb[1]) * wp +
+					        w->pb[2],
+					    x + (i0 * w->in[1] + i1) * w->in[2], w->in[2]);
+		}
 		int64_t len = ((w->out[0] - 1) * p[1] + w->out[1] - 1) * wp + ow;
-		memset(acc, 0, (size_t)len * sizeof(float));
 		for (int64_t a = 0; a < w->k[0]; a++)
 			for (int64_t b = 0; b < w->k[1]; b++) {
 				const float *row = xp + (a * w->d[0] * p[1] + b * w->d[1]) * wp;
 				const float *wr = wk + (a * w->k[1] + b) * k2;
+				bool first = a == 0 && b == 0;
 				if (k2 == 3) {
-					axpy3(acc, row, wr, d2, len);
+					if (first)
+						set3(acc, row, wr, d2, len);
+					else
+						axpy3(acc, row, wr, d2, len);
 					continue;
 				}
 				for (int64_t e = 0; e < k2; e++)
-					axpy(acc, row + e * d2, wr[e], len);
+					if (first && e == 0)
+						scale(acc, row, wr[e], len);
+					else
+						axpy(acc, row + e * d2, wr[e], len);
 			}
 		for (int64_t o0 = 0; o0 < w->out[0]; o0++)
 			for (int64_t o1 = 0; o1 < w->out[1]; o1++)
@@ -410,7 +465,8 @@ static void depthwise_range(void *arg, uint64_t begin, uint64_t end, unsigned sl
 	for (uint64_t p = begin; p < end; p++) {
 		int64_t c = (int64_t)(p % (uint64_t)w->c);
 		depthwise_padded(w, x + p * d->plane, wt + c * (int64_t)kvol(w), y + p * d->ov,
-		                 (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid);
+		                 (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid,
+		                 p == begin);
 		epilogue(d->r->p, bias != NULL ? bias + c : NULL, y + p * d->ov, 1, d->ov);
 	}
 }
@@ -461,25 +517,6 @@ struct conv_src {
 struct conv_run {
 	int64_t off, len, at;
 };
-
-/* n floats, inline: the runs are short, a call to memcpy would cost more than the copy. */
-static inline void copy_floats(float *restrict d, const float *restrict s, int64_t n)
-{
-	for (; n >= 8; n -= 8, d += 8, s += 8)
-		__builtin_memcpy(d, s, 8 * sizeof(float));
-	if (n & 4) {
-		__builtin_memcpy(d, s, 4 * sizeof(float));
-		d += 4;
-		s += 4;
-	}
-	if (n & 2) {
-		__builtin_memcpy(d, s, 2 * sizeof(float));
-		d += 2;
-		s += 2;
-	}
-	if (n & 1)
-		*d = *s;
-}
 
 /*
  * sgemm.c's B for a Conv: rows [k0, k0 + kc) (input channel and kernel
