@@ -2,7 +2,7 @@
  * sandbox.h - run one task's function in a fresh child process, confined
  * (DESIGN.md §9).
  *
- * The worker forks a child per task. Before the child reads a byte of
+ * A child per task (forked by the spawner, below). Before it reads a byte of
  * input it: closes every descriptor but the ones it needs, sets its
  * resource limits (address space, CPU seconds, file size, no core dumps,
  * no new processes), sets no_new_privs, and loads a seccomp filter
