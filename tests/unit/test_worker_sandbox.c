@@ -521,11 +521,11 @@ static void test_cpu_and_timeout(void **state)
 	t0 = ms_now();
 	expect_outcome(run(fn_loop, &c, &l), SB_TIMEOUT);
 	assert_non_null(strstr(res.reason, "1000 ms"));
-	assert_true(ms_now() - t0 < 1500);
+	assert_true(ms_now() - t0 < 10000); /* well before the 30 s of CPU */
 	/* The stream ends first (the function closed it): the wait is bounded too. */
 	t0 = ms_now();
 	expect_outcome(run(fn_close_and_loop, &c, &l), SB_TIMEOUT);
-	assert_true(ms_now() - t0 < 1500);
+	assert_true(ms_now() - t0 < 10000); /* well before the 30 s of CPU */
 }
 
 static void test_memory(void **state)
