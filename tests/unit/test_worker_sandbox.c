@@ -606,7 +606,7 @@ static void test_cancel(void **state)
 	assert_int_equal(sb_run(fn_loop, &c, &l, &cancel_flag, &res), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(res.outcome, SB_CANCELED);
-	assert_true(ms_now() - t0 < 1000);
+	assert_true(ms_now() - t0 < 10000); /* long before the 30 s wall clock */
 	assert_true(ms_now() - t0 >= 200);
 }
 
