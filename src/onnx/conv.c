@@ -58,6 +58,20 @@ static void padded_dims(const struct ox_window *w, int64_t *p)
 	}
 }
 
+/* Whether the padded input's volume is at most max (each dim may be up to 2^31: checked products).
+ */
+static bool padded_fits(const struct ox_window *w, uint64_t max)
+{
+	int64_t p[OX_SP];
+	uint64_t v = 1;
+
+	padded_dims(w, p);
+	for (int i = 0; i < OX_SP; i++)
+		if (__builtin_mul_overflow(v, (uint64_t)p[i], &v))
+			return false;
+	return v <= max && v <= (uint64_t)1 << 40;
+}
+
 static uint64_t padded_vol(const struct ox_window *w)
 {
 	int64_t p[OX_SP];
@@ -66,17 +80,69 @@ static uint64_t padded_vol(const struct ox_window *w)
 	return (uint64_t)(p[0] * p[1] * p[2]);
 }
 
-/* The scratch of one depthwise channel, in floats: see depthwise_padded. */
-static uint64_t depthwise_scratch(const struct ox_window *w)
+/*
+ * A depthwise channel's scratch (depthwise_plane): the padded plane split
+ * into phases by position modulo the strides (padded index i * s + q is
+ * index i of phase q, on every axis), then the sums on the phase grid.
+ * An axis with one output has no stride to split by. Positions step
+ * through (phase, index) pairs by adding, without a division per step.
+ */
+struct dw_pos {
+	int64_t q, i;
+};
+
+/* The sums go by whole blocks: no loop for the leftovers, which cost more than a block. */
+#define DW_BLOCK 16
+
+struct dw_geom {
+	int64_t s[OX_SP];         /* the strides split by */
+	int64_t ph[OX_SP];        /* a phase's dims: the padded dims over s, rounded up */
+	int64_t nph, pvol;        /* phases; floats in one */
+	int64_t len;              /* sums on the phase grid: to the last output, in whole blocks */
+	struct dw_pos pad[OX_SP]; /* where the input's first position lands */
+	struct dw_pos dil[OX_SP]; /* one dilation step */
+};
+
+static void dw_geom(const struct ox_window *w, struct dw_geom *g)
 {
 	int64_t p[OX_SP];
 
 	padded_dims(w, p);
-	uint64_t rows = (uint64_t)(p[0] * p[1]), wp = (uint64_t)p[2], s2 = (uint64_t)w->s[2];
-	uint64_t per = rows * wp + (uint64_t)w->out[0] * (uint64_t)p[1] * wp;
-	if (w->s[0] != 1 || w->s[1] != 1 || w->s[2] != 1)
-		per += s2 * rows * ((wp + s2 - 1) / s2);
-	return per;
+	g->nph = 1;
+	g->pvol = 1;
+	for (int i = 0; i < OX_SP; i++) {
+		g->s[i] = w->out[i] > 1 ? w->s[i] : 1;
+		g->ph[i] = (p[i] + g->s[i] - 1) / g->s[i];
+		g->nph *= g->s[i];
+		g->pvol *= g->ph[i];
+		g->pad[i] = (struct dw_pos){w->pb[i] % g->s[i], w->pb[i] / g->s[i]};
+		g->dil[i] = (struct dw_pos){w->d[i] % g->s[i], w->d[i] / g->s[i]};
+	}
+	g->len = ((w->out[0] - 1) * g->ph[1] + w->out[1] - 1) * g->ph[2] + w->out[2];
+	g->len = (g->len + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+}
+
+/* p += by along an axis of stride s. */
+static inline void dw_step(struct dw_pos *p, struct dw_pos by, int64_t s)
+{
+	p->q += by.q;
+	p->i += by.i;
+	if (p->q >= s) {
+		p->q -= s;
+		p->i++;
+	}
+}
+
+/*
+ * The scratch of one depthwise channel, in floats: the phases and a block
+ * of zeros (a tap's whole blocks may read past its phase), then the sums.
+ */
+static uint64_t depthwise_scratch(const struct ox_window *w)
+{
+	struct dw_geom g;
+
+	dw_geom(w, &g);
+	return (uint64_t)(g.nph * g.pvol + DW_BLOCK) + (uint64_t)g.len;
 }
 
 /* n floats, inline: the runs are short, a call to memcpy would cost more than the copy. */
@@ -159,6 +225,8 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 	/* Per image slice, the padded input; then per thread, a B buffer. */
 	p->mid = 0;
 	if (!is_pointwise(w)) {
+		if (!padded_fits(w, k->m->lim.max_elements))
+			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
 		uint64_t pv = padded_vol(w);
 		if (pv != 0 && (uint64_t)w->c > k->m->lim.max_elements / pv)
 			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
@@ -175,13 +243,10 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 static int depthwise_workspace(struct ox_kctx *k)
 {
 	struct ox_params *p = &k->st->p;
-	int64_t pd[OX_SP];
 
-	padded_dims(&p->w, pd);
-	/* each term below max_elements: no product or sum can overflow */
-	for (int i = 0; i < OX_SP; i++)
-		if (pd[i] > (int64_t)k->m->lim.max_elements)
-			return ox_fail(k, CU_ELIMIT, "the padded planes are too large");
+	/* Its phases, each axis rounded up to the stride, are at most 8 times the padded plane. */
+	if (!padded_fits(&p->w, k->m->lim.max_elements))
+		return ox_fail(k, CU_ELIMIT, "the padded planes are too large");
 	uint64_t per = depthwise_scratch(&p->w);
 	if (per > k->m->lim.max_elements ||
 	    per > k->m->lim.max_memory / sizeof(float) / k->plan->threads)
@@ -335,117 +400,175 @@ OX_HOT static void scale(float *restrict acc, const float *restrict src, float w
 		acc[i] = wv * src[i];
 }
 
-/* acc[i] = w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2d]: the first kernel row of three taps. */
-OX_HOT static void set3(float *restrict acc, const float *restrict s, const float *wv, int64_t d,
-                        int64_t n)
+/* acc[i] = w[0] * a[i] + w[1] * b[i] + w[2] * c[i]: the first three taps. */
+OX_HOT static void set3(float *restrict acc, const float *restrict a, const float *restrict b,
+                        const float *restrict c, const float *wv, int64_t n)
 {
 	float w0 = wv[0], w1 = wv[1], w2 = wv[2];
 
 	for (int64_t i = 0; i < n; i++)
-		acc[i] = w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2 * d];
+		acc[i] = w0 * a[i] + w1 * b[i] + w2 * c[i];
 }
 
-/* acc[i] += w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2d]: one kernel row of three taps. */
-OX_HOT static void axpy3(float *restrict acc, const float *restrict s, const float *wv, int64_t d,
-                         int64_t n)
+/* acc[i] += w[0] * a[i] + w[1] * b[i] + w[2] * c[i]: three taps. */
+OX_HOT static void axpy3(float *restrict acc, const float *restrict a, const float *restrict b,
+                         const float *restrict c, const float *wv, int64_t n)
 {
 	float w0 = wv[0], w1 = wv[1], w2 = wv[2];
 
 	for (int64_t i = 0; i < n; i++)
-		acc[i] += w0 * s[i] + w1 * s[i + d] + w2 * s[i + 2 * d];
+		acc[i] += w0 * a[i] + w1 * b[i] + w2 * c[i];
 }
 
 /*
- * Depthwise, one channel, in scratch. With unit strides the channel is
- * padded, and each kernel row multiplies it whole: the outputs are
- * computed on the padded grid (the extra columns are dropped after), so
- * every tap is one long contiguous product. With strides, the padded rows
- * are split by column phase (padded column i * s2 + q into phase q,
- * column i), where each tap of an output row reads a contiguous run.
- * fresh: the scratch is new to this shape; else the zeros around the
- * padded plane are still there from the previous channel, and only the
- * plane itself is copied. The first tap sets the sums, the others add.
+ * acc[i] = act(bias + the nine taps t[j][i] times their weights): a 3x3
+ * kernel, its bias and activation, in one pass; n is whole blocks.
  */
-static void depthwise_padded(const struct ox_window *w, const float *x, const float *wk, float *y,
-                             float *scratch, bool fresh)
+OX_HOT static void dw9(float *restrict acc, const float *restrict t0, const float *restrict t1,
+                       const float *restrict t2, const float *restrict t3, const float *restrict t4,
+                       const float *restrict t5, const float *restrict t6, const float *restrict t7,
+                       const float *restrict t8, const float *wv, float bias,
+                       const struct ox_params *p, int64_t n)
 {
-	int64_t p[OX_SP], ow = w->out[2], k2 = w->k[2], d2 = w->d[2];
+	const float w0 = wv[0], w1 = wv[1], w2 = wv[2], w3 = wv[3], w4 = wv[4], w5 = wv[5],
+	            w6 = wv[6], w7 = wv[7], w8 = wv[8], lo = p->a, hi = p->b;
+#define DW9(i)                                                                                     \
+	(bias + w0 * t0[i] + w1 * t1[i] + w2 * t2[i] + w3 * t3[i] + w4 * t4[i] + w5 * t5[i] +      \
+	 w6 * t6[i] + w7 * t7[i] + w8 * t8[i])
 
-	padded_dims(w, p);
-	int64_t wp = p[2];
-	float *xp = scratch, *acc = scratch + p[0] * p[1] * wp;
-	if (w->s[0] == 1 && w->s[1] == 1 && w->s[2] == 1) {
-		/* The zeros around the plane stay from the scratch's first channel. */
-		if (fresh) {
-			struct pad_job pj = {w, x, xp};
-			pad_range(&pj, 0, 1, 0);
-		} else {
-			for (int64_t i0 = 0; i0 < w->in[0]; i0++)
-				for (int64_t i1 = 0; i1 < w->in[1]; i1++)
-					copy_floats(
-					    xp + ((i0 + w->pb[0]) * p[1] + i1 + w->pb[1]) * wp +
-					        w->pb[2],
-					    x + (i0 * w->in[1] + i1) * w->in[2], w->in[2]);
-		}
-		int64_t len = ((w->out[0] - 1) * p[1] + w->out[1] - 1) * wp + ow;
-		for (int64_t a = 0; a < w->k[0]; a++)
-			for (int64_t b = 0; b < w->k[1]; b++) {
-				const float *row = xp + (a * w->d[0] * p[1] + b * w->d[1]) * wp;
-				const float *wr = wk + (a * w->k[1] + b) * k2;
-				bool first = a == 0 && b == 0;
-				if (k2 == 3) {
-					if (first)
-						set3(acc, row, wr, d2, len);
-					else
-						axpy3(acc, row, wr, d2, len);
-					continue;
-				}
-				for (int64_t e = 0; e < k2; e++)
-					if (first && e == 0)
-						scale(acc, row, wr[e], len);
-					else
-						axpy(acc, row + e * d2, wr[e], len);
+	switch (p->act) {
+	case OX_ACT_RELU:
+		for (int64_t i = 0; i < n; i += DW_BLOCK)
+			for (int64_t j = i; j < i + DW_BLOCK; j++) {
+				float v = DW9(j);
+				acc[j] = v > 0.0f ? v : 0.0f;
 			}
-		for (int64_t o0 = 0; o0 < w->out[0]; o0++)
-			for (int64_t o1 = 0; o1 < w->out[1]; o1++)
-				memcpy(y + (o0 * w->out[1] + o1) * ow, acc + (o0 * p[1] + o1) * wp,
-				       (size_t)ow * sizeof(float));
-		return;
+		break;
+	case OX_ACT_CLIP:
+		for (int64_t i = 0; i < n; i += DW_BLOCK)
+			for (int64_t j = i; j < i + DW_BLOCK; j++) {
+				float v = DW9(j);
+				acc[j] = v < lo ? lo : v > hi ? hi : v;
+			}
+		break;
+	default:
+		for (int64_t i = 0; i < n; i += DW_BLOCK)
+			for (int64_t j = i; j < i + DW_BLOCK; j++)
+				acc[j] = DW9(j);
 	}
-	int64_t s2 = w->s[2], pw = (wp + s2 - 1) / s2, rows = p[0] * p[1];
-	float *ph = acc + w->out[0] * p[1] * wp;
-	for (int64_t q = 0; q < s2; q++)
-		for (int64_t r = 0; r < rows; r++) {
-			float *d = ph + (q * rows + r) * pw;
-			int64_t i0 = r / p[1] - w->pb[0], i1 = r % p[1] - w->pb[1], lo, hi;
-			if (i0 < 0 || i0 >= w->in[0] || i1 < 0 || i1 >= w->in[1]) {
-				memset(d, 0, (size_t)pw * sizeof(float));
-				continue;
+#undef DW9
+}
+
+/* Channel x into its phases: positions from the input only, the zeros around them as they are. */
+static void dw_split(const struct ox_window *w, const struct dw_geom *g, const float *x, float *ph)
+{
+	const int64_t *s = g->s, *P = g->ph, n2 = w->in[2];
+	const struct dw_pos one = {1, 0};
+
+	for (struct dw_pos r0 = g->pad[0]; r0.i * s[0] + r0.q < w->pb[0] + w->in[0];
+	     dw_step(&r0, one, s[0]))
+		for (struct dw_pos r1 = g->pad[1]; r1.i * s[1] + r1.q < w->pb[1] + w->in[1];
+		     dw_step(&r1, one, s[1]), x += n2) {
+			float *d = ph + (r0.q * s[1] + r1.q) * s[2] * g->pvol +
+			           (r0.i * P[1] + r1.i) * P[2];
+			if (s[2] == 1) {
+				copy_floats(d + w->pb[2], x, n2);
+			} else if (s[2] == 2) {
+				/* input column f of phase q: f + pb is q modulo 2 */
+				for (int64_t q = 0; q < 2; q++) {
+					int64_t f = (q + w->pb[2]) & 1;
+					if (f < n2)
+						gather(d + q * g->pvol + ((f + w->pb[2]) >> 1),
+						       x + f, 2, (n2 - f + 1) >> 1);
+				}
+			} else {
+				struct dw_pos c = g->pad[2];
+				for (int64_t f = 0; f < n2; f++, dw_step(&c, one, s[2]))
+					d[c.q * g->pvol + c.i] = x[f];
 			}
-			/* padded column i * s2 + q is input column i * s2 + q - pb */
-			ox_tap_range(q - w->pb[2], s2, w->in[2], pw, &lo, &hi);
-			if (hi < lo)
-				hi = lo;
-			memset(d, 0, (size_t)lo * sizeof(float));
-			gather(d + lo, x + (i0 * w->in[1] + i1) * w->in[2] + lo * s2 + q - w->pb[2],
-			       s2, hi - lo);
-			memset(d + hi, 0, (size_t)(pw - hi) * sizeof(float));
 		}
-	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
-		for (int64_t o1 = 0; o1 < w->out[1]; o1++) {
-			float *dst = y + (o0 * w->out[1] + o1) * ow;
-			memset(dst, 0, (size_t)ow * sizeof(float));
-			for (int64_t a = 0; a < w->k[0]; a++)
-				for (int64_t b = 0; b < w->k[1]; b++) {
-					int64_t r = (o0 * w->s[0] + a * w->d[0]) * p[1] +
-					            o1 * w->s[1] + b * w->d[1];
-					for (int64_t e = 0; e < k2; e++) {
-						int64_t t = e * d2;
-						axpy(dst, ph + ((t % s2) * rows + r) * pw + t / s2,
-						     wk[(a * w->k[1] + b) * k2 + e], ow);
+}
+
+/* Where tap (a, b, e) of every output reads: its phase, at its offset. */
+static const float *dw_tap(const struct dw_geom *g, const float *ph, struct dw_pos t0,
+                           struct dw_pos t1, struct dw_pos t2)
+{
+	return ph + ((t0.q * g->s[1] + t1.q) * g->s[2] + t2.q) * g->pvol +
+	       (t0.i * g->ph[1] + t1.i) * g->ph[2] + t2.i;
+}
+
+/* The sums of any kernel, tap by tap, three at a time along a row; then bias and activation. */
+static void dw_sums(const struct ox_params *prm, const struct dw_geom *g, const float *ph,
+                    const float *wk, const float *bias, float *acc)
+{
+	const struct ox_window *w = &prm->w;
+	const float *tap[3];
+	int64_t k2 = w->k[2];
+	struct dw_pos t0 = {0, 0};
+
+	for (int64_t a = 0; a < w->k[0]; a++, dw_step(&t0, g->dil[0], g->s[0])) {
+		struct dw_pos t1 = {0, 0};
+		for (int64_t b = 0; b < w->k[1]; b++, dw_step(&t1, g->dil[1], g->s[1])) {
+			const float *wr = wk + (a * w->k[1] + b) * k2;
+			bool first = a == 0 && b == 0;
+			struct dw_pos t2 = {0, 0};
+			for (int64_t e = 0; e < k2; e++, dw_step(&t2, g->dil[2], g->s[2])) {
+				tap[e % 3] = dw_tap(g, ph, t0, t1, t2);
+				if (e % 3 == 2 && first && e == 2)
+					set3(acc, tap[0], tap[1], tap[2], wr, g->len);
+				else if (e % 3 == 2)
+					axpy3(acc, tap[0], tap[1], tap[2], wr + e - 2, g->len);
+				else if (e == k2 - 1) { /* the last one or two taps of a row */
+					for (int64_t f = e - e % 3; f <= e; f++) {
+						if (first && f == 0)
+							scale(acc, tap[0], wr[0], g->len);
+						else
+							axpy(acc, tap[f % 3], wr[f], g->len);
 					}
 				}
+			}
 		}
+	}
+	epilogue(prm, bias, acc, 1, (uint64_t)g->len);
+}
+
+/*
+ * Depthwise, one channel, in scratch. The padded channel is split into
+ * phases (dw_geom): every output then reads each tap at the same offset
+ * of one phase, and a tap multiplies that phase whole, one long
+ * contiguous product over the phase grid, whose extra columns are
+ * dropped after. A 2-d 3x3 kernel, the common one, sums its nine taps in
+ * one pass. fresh: the scratch is new to this shape and is cleared; else
+ * the zeros of the padding are still there from the previous channel,
+ * and only the input's positions are copied.
+ */
+static void depthwise_plane(const struct ox_params *prm, const struct dw_geom *g, const float *x,
+                            const float *wk, const float *bias, float *y, float *scratch,
+                            bool fresh)
+{
+	const struct ox_window *w = &prm->w;
+	float *ph = scratch, *acc = scratch + g->nph * g->pvol + DW_BLOCK;
+
+	if (fresh)
+		memset(ph, 0, (size_t)(g->nph * g->pvol + DW_BLOCK) * sizeof(float));
+	dw_split(w, g, x, ph);
+	if (w->k[0] == 1 && w->k[1] == 3 && w->k[2] == 3) {
+		const float *t[9];
+		struct dw_pos t0 = {0, 0}, t1 = {0, 0};
+		for (int b = 0; b < 3; b++, dw_step(&t1, g->dil[1], g->s[1])) {
+			struct dw_pos t2 = {0, 0};
+			for (int e = 0; e < 3; e++, dw_step(&t2, g->dil[2], g->s[2]))
+				t[b * 3 + e] = dw_tap(g, ph, t0, t1, t2);
+		}
+		dw9(acc, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], wk,
+		    bias != NULL ? *bias : 0.0f, prm, g->len);
+	} else {
+		dw_sums(prm, g, ph, wk, bias, acc);
+	}
+	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
+		for (int64_t o1 = 0; o1 < w->out[1]; o1++)
+			copy_floats(y + (o0 * w->out[1] + o1) * w->out[2],
+			            acc + (o0 * g->ph[1] + o1) * g->ph[2], w->out[2]);
 }
 
 struct dw_ctx {
@@ -461,13 +584,15 @@ static void depthwise_range(void *arg, uint64_t begin, uint64_t end, unsigned sl
 	const float *x = d->r->in[0]->data, *wt = d->r->in[1]->data;
 	const float *bias = d->r->in[2] != NULL ? d->r->in[2]->data : NULL;
 	float *y = d->r->out[0]->data;
+	struct dw_geom g;
 
+	dw_geom(w, &g);
 	for (uint64_t p = begin; p < end; p++) {
 		int64_t c = (int64_t)(p % (uint64_t)w->c);
-		depthwise_padded(w, x + p * d->plane, wt + c * (int64_t)kvol(w), y + p * d->ov,
-		                 (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid,
-		                 p == begin);
-		epilogue(d->r->p, bias != NULL ? bias + c : NULL, y + p * d->ov, 1, d->ov);
+		depthwise_plane(d->r->p, &g, x + p * d->plane, wt + c * (int64_t)kvol(w),
+		                bias != NULL ? bias + c : NULL, y + p * d->ov,
+		                (float *)d->r->ws + (uint64_t)slice * (uint64_t)d->r->p->mid,
+		                p == begin);
 	}
 }
 

@@ -1,4 +1,9 @@
-/* gemm.c - Gemm and MatMul through OpenBLAS's cblas_sgemm, one call per thread. */
+/*
+ * gemm.c - Gemm and MatMul through OpenBLAS's cblas_sgemm, one call per
+ * thread; a Gemm of one or two rows (a classifier's last layer on one
+ * image) in dot products or sums of B's rows of its own, which read B
+ * once where BLAS would first copy all of it.
+ */
 #include <cblas.h>
 #include <string.h>
 
@@ -119,6 +124,95 @@ int ox_prep_gemm(struct ox_kctx *k)
 	return rc != 0 ? rc : ox_set_out(k, 0, ONNX_FLOAT, 2, dims);
 }
 
+/* A Gemm of at most this many rows of A, not transposed, goes by gemv_range. */
+#define OX_GEMV_ROWS 2
+/* Columns of C per block: a block of B's rows (transposed) or of B's columns. */
+#define OX_GEMV_COLS 64
+
+struct gemv_job {
+	const struct ox_params *p;
+	const float *a, *b;
+	float *y, beta;
+};
+
+/* y[r] = the dot product of a with row r of b (rows ldb apart), for r in [0, 4); n values. */
+OX_HOT static void dot4(const float *restrict a, const float *restrict b, int64_t ldb, int64_t n,
+                        float *y)
+{
+	const float *b0 = b, *b1 = b + ldb, *b2 = b + 2 * ldb, *b3 = b + 3 * ldb;
+	float s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0}, t0 = 0, t1 = 0, t2 = 0,
+	      t3 = 0;
+	int64_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		for (int l = 0; l < 16; l++) {
+			s0[l] += a[i + l] * b0[i + l];
+			s1[l] += a[i + l] * b1[i + l];
+			s2[l] += a[i + l] * b2[i + l];
+			s3[l] += a[i + l] * b3[i + l];
+		}
+	for (; i < n; i++) {
+		t0 += a[i] * b0[i];
+		t1 += a[i] * b1[i];
+		t2 += a[i] * b2[i];
+		t3 += a[i] * b3[i];
+	}
+	for (int l = 0; l < 16; l++) {
+		t0 += s0[l];
+		t1 += s1[l];
+		t2 += s2[l];
+		t3 += s3[l];
+	}
+	y[0] = t0;
+	y[1] = t1;
+	y[2] = t2;
+	y[3] = t3;
+}
+
+/* acc[j] += av * row[j] for j in [0, n). */
+OX_HOT static void add_row(float *restrict acc, const float *restrict row, float av, int64_t n)
+{
+	for (int64_t j = 0; j < n; j++)
+		acc[j] += av * row[j];
+}
+
+/* Blocks [begin, end) of OX_GEMV_COLS columns of C, every row. */
+static void gemv_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct gemv_job *g = arg;
+	const struct ox_params *p = g->p;
+	int64_t n = p->mid, kk = p->inner;
+	int64_t j0 = (int64_t)begin * OX_GEMV_COLS, j1 = (int64_t)end * OX_GEMV_COLS;
+	float acc[OX_GEMV_COLS];
+
+	(void)slice;
+	if (j1 > n)
+		j1 = n;
+	for (int64_t i = 0; i < p->outer; i++) {
+		const float *a = g->a + i * kk;
+		float *y = g->y + i * n;
+		for (int64_t j = j0; j < j1; j += OX_GEMV_COLS) {
+			int64_t nc = j1 - j < OX_GEMV_COLS ? j1 - j : OX_GEMV_COLS, c = 0;
+			if (p->trans_b) {
+				for (; c + 4 <= nc; c += 4)
+					dot4(a, g->b + (j + c) * kk, kk, kk, acc + c);
+				for (float rest[4]; c < nc; c++) {
+					dot4(a, g->b + (j + c) * kk, 0, kk, rest);
+					acc[c] = rest[0];
+				}
+			} else {
+				memset(acc, 0, (size_t)nc * sizeof(float));
+				for (int64_t k = 0; k < kk; k++)
+					add_row(acc, g->b + k * n + j, a[k], nc);
+			}
+			/* C (already in y) counts only when beta does: 0 * inf is no zero */
+			for (c = 0; c < nc; c++)
+				y[j + c] = g->beta != 0.0f ? p->a * acc[c] + g->beta * y[j + c]
+				                           : p->a * acc[c];
+		}
+	}
+}
+
 int ox_run_gemm(const struct ox_run *r)
 {
 	const struct ox_params *p = r->p;
@@ -132,6 +226,13 @@ int ox_run_gemm(const struct ox_run *r)
 				y[i * n + j] =
 				    c[(p->rows == 1 ? 0 : i) * p->cols + (p->cols == 1 ? 0 : j)];
 		beta = p->b;
+	}
+	if (m <= OX_GEMV_ROWS && !p->trans_a) {
+		struct gemv_job g = {p, r->in[0]->data, r->in[1]->data, y, beta};
+		uint64_t blocks = (uint64_t)(n + OX_GEMV_COLS - 1) / OX_GEMV_COLS;
+		bool split = (uint64_t)m * (uint64_t)n * (uint64_t)kk >= ((uint64_t)1 << 17);
+		ox_parallel_for(split ? r->pool : NULL, blocks, gemv_range, &g);
+		return 0;
 	}
 	pool_sgemm(r->pool, p->trans_a, p->trans_b, m, n, kk, p->a, r->in[0]->data,
 	           p->trans_a ? m : kk, r->in[1]->data, p->trans_b ? kk : n, beta, y, n);

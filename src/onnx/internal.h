@@ -13,11 +13,12 @@
 #include "onnx/onnx.h"
 
 /*
- * Hot loops are compiled twice, for AVX2 and for the baseline,
- * and the loader picks one (GCC and clang function multiversioning).
+ * Hot loops are compiled three times, for x86-64-v4 (AVX-512), x86-64-v3
+ * (AVX2 with FMA) and the baseline, and the loader picks one (GCC and
+ * clang function multiversioning).
  */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define OX_HOT __attribute__((target_clones("avx2", "default")))
+#define OX_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define OX_HOT
 #endif

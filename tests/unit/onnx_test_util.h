@@ -11,7 +11,7 @@
 
 #include "onnx/onnx.h"
 
-#define PB_MAX (1u << 16)
+#define PB_MAX (1u << 22)
 
 struct pb {
 	uint8_t b[PB_MAX];

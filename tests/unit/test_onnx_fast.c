@@ -4,7 +4,8 @@
  * that end inside a tile, a K-block and a column block; the Conv paths
  * built on it (im2col packed from the padded input, strides, dilations,
  * groups, depthwise, fused Relu and Clip; 1-d, 2-d and 3-d) against a
- * direct convolution, on one and two threads; MaxPool 2x2 stride 2.
+ * direct convolution, on one and two threads; MaxPool 2x2 stride 2; Gemm
+ * of one or two rows against a loop.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "onnx/internal.h"
 #include "onnx/onnx.h"
 #include "onnx_test_util.h"
@@ -367,6 +369,11 @@ static void test_conv_paths(void **state)
 	    {1, 7, 7, 7, 13, 12, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0},
 	    {1, 4, 4, 4, 17, 16, 5, 3, 2, {2, 1, 0, 3}, NULL, 0},
 	    {1, 6, 6, 6, 9, 10, 4, 1, 2, {3, 0, 1, 2}, NULL, 0},
+	    /* depthwise: pads larger than the stride; one output per axis (no phases);
+	     * a single tap */
+	    {1, 3, 3, 3, 10, 9, 5, 2, 1, {3, 4, 2, 0}, "Relu", 0},
+	    {2, 2, 2, 2, 3, 3, 3, 5, 1, {1, 1, 1, 1}, NULL, 0},
+	    {1, 4, 4, 4, 6, 7, 1, 2, 1, {0, 0, 0, 0}, "Clip", 0},
 	    /* one output, larger than its input by the pads */
 	    {1, 2, 3, 1, 1, 1, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 	    /* 1-d and 3-d: dense and depthwise, unit and other strides */
@@ -438,13 +445,149 @@ static void test_maxpool_2x2(void **state)
 	free(nd);
 }
 
+/*
+ * A 3-d Conv on one position, padded by 2^24 on every side with strides of
+ * 2^24: three outputs per axis, a padded volume past 2^64. Refused as too
+ * large, dense and depthwise, not overflowed into a small buffer.
+ */
+static void test_conv_huge_pads(void **state)
+{
+	const int64_t big = (int64_t)1 << 24, xd[5] = {1, 2, 1, 1, 1}, st[3] = {big, big, big};
+	const int64_t pads[6] = {big, big, big, big, big, big};
+	const float wt[4] = {1, 2, 3, 4};
+
+	(void)state;
+	for (int64_t group = 1; group <= 2; group++) {
+		const int64_t wd[5] = {2, 2 / group, 1, 1, 1};
+		struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+		struct onnx_model *model = NULL;
+		char why[256];
+
+		pb_node_begin(nd, "Conv", "x W", "y");
+		pb_attr_int(nd, "group", group);
+		pb_attr_ints(nd, "strides", st, 3);
+		pb_attr_ints(nd, "pads", pads, 6);
+		pb_sub(g, 1, nd);
+		pb_tensor(g, 5, "W", ONNX_FLOAT, wd, 5, wt, (size_t)(4 / group) * sizeof(float));
+		pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 5);
+		pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
+		pb_model(m, 13, g);
+		/* the shapes are known: the model is planned, and refused, as it loads */
+		assert_int_equal(onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)),
+		                 CU_ELIMIT);
+		assert_null(model);
+		if (strstr(why, "too large") == NULL)
+			fail_msg("reason '%s'", why);
+		free(m);
+		free(g);
+		free(nd);
+	}
+}
+
+struct gemm_case {
+	int64_t m, n, k;
+	int trans_b;
+	float alpha, beta;
+	int c_rank; /* 0: no C; 1: C of [n]; 2: C of [m, n] */
+};
+
+/* A Gemm with constant B and C, against a loop in double. */
+static void check_gemm(const struct gemm_case *gc)
+{
+	size_t na = (size_t)(gc->m * gc->k), nb = (size_t)(gc->k * gc->n),
+	       nc = (size_t)(gc->c_rank == 2 ? gc->m * gc->n : gc->n);
+	float *a = malloc(na * sizeof(float)), *b = malloc(nb * sizeof(float)),
+	      *c = malloc(nc * sizeof(float));
+	int64_t ad[2] = {gc->m, gc->k},
+	        bd[2] = {gc->trans_b ? gc->n : gc->k, gc->trans_b ? gc->k : gc->n};
+	int64_t cd[2] = {gc->c_rank == 2 ? gc->m : gc->n, gc->n};
+	struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+	struct onnx_model *model = NULL;
+	char why[256];
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	fill(a, na);
+	fill(b, nb);
+	fill(c, nc);
+	pb_node_begin(nd, "Gemm", gc->c_rank ? "a B C" : "a B", "y");
+	pb_attr_int(nd, "transB", gc->trans_b);
+	pb_attr_float(nd, "alpha", gc->alpha);
+	pb_attr_float(nd, "beta", gc->beta);
+	pb_sub(g, 1, nd);
+	pb_tensor(g, 5, "B", ONNX_FLOAT, bd, 2, b, nb * sizeof(float));
+	if (gc->c_rank)
+		pb_tensor(g, 5, "C", ONNX_FLOAT, gc->c_rank == 2 ? cd : cd + 1,
+		          (uint32_t)gc->c_rank, c, nc * sizeof(float));
+	pb_value_info(g, 11, "a", ONNX_FLOAT, ad, 2);
+	pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
+	pb_model(m, 13, g);
+	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
+		fail_msg("load: %s", why);
+	struct onnx_tensor in = {ONNX_FLOAT, 2, {gc->m, gc->k}, a}, out[1];
+	for (unsigned t = 1; t <= 2; t++) {
+		struct onnx_session *s = NULL;
+		assert_int_equal(onnx_session_new(model, t, &s), 0);
+		if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
+			fail_msg("run: %s", why);
+		assert_int_equal(onnx_tensor_count(&out[0]), (size_t)(gc->m * gc->n));
+		const float *y = out[0].data;
+		for (int64_t i = 0; i < gc->m; i++)
+			for (int64_t j = 0; j < gc->n; j++) {
+				double want = 0;
+				for (int64_t q = 0; q < gc->k; q++)
+					want += (double)a[i * gc->k + q] *
+					        b[gc->trans_b ? j * gc->k + q : q * gc->n + j];
+				want *= gc->alpha;
+				if (gc->c_rank)
+					want += (double)gc->beta *
+					        c[gc->c_rank == 2 ? i * gc->n + j : j];
+				float got = y[i * gc->n + j];
+				if (!(fabs(got - want) <= 1e-4 * (1.0 + fabs(want))))
+					fail_msg(
+					    "gemm m%lld n%lld k%lld transB %d t%u: y[%lld][%lld] "
+					    "= %g, want %g",
+					    (long long)gc->m, (long long)gc->n, (long long)gc->k,
+					    gc->trans_b, t, (long long)i, (long long)j, got, want);
+			}
+		onnx_session_free(s);
+	}
+	onnx_model_free(model);
+	free(a);
+	free(b);
+	free(c);
+	free(m);
+	free(g);
+	free(nd);
+}
+
+/* Gemm of one or two rows (its own dot products and row sums), and of three (BLAS). */
+static void test_gemm_rows(void **state)
+{
+	static const struct gemm_case cases[] = {
+	    /* columns past a block of 64 and past a group of 4; K past a block of 16 */
+	    {1, 70, 37, 1, 1.0f, 1.0f, 1},
+	    {2, 70, 37, 0, 0.5f, 2.0f, 2},
+	    {1, 3, 5, 0, 1.0f, 0.0f, 0},
+	    {2, 1, 1, 1, -1.0f, 0.0f, 1},
+	    /* large enough to split across the threads */
+	    {1, 1000, 520, 1, 1.0f, 1.0f, 1},
+	    {2, 333, 300, 0, 1.0f, 1.0f, 1},
+	    {3, 50, 40, 1, 1.5f, 0.5f, 2},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_gemm(&cases[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kernels),
-	    cmocka_unit_test(test_kernel_nan),
-	    cmocka_unit_test(test_conv_paths),
-	    cmocka_unit_test(test_maxpool_2x2),
+	    cmocka_unit_test(test_kernels),        cmocka_unit_test(test_kernel_nan),
+	    cmocka_unit_test(test_conv_paths),     cmocka_unit_test(test_maxpool_2x2),
+	    cmocka_unit_test(test_conv_huge_pads), cmocka_unit_test(test_gemm_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
