@@ -58,7 +58,22 @@ static void padded_dims(const struct ox_window *w, int64_t *p)
 	}
 }
 
-/* Whether the padded input's volume is at most max (each dim may be up to 2^31: checked products).
+/* Whether the padded input differs from the input: pads, or taps reaching past it. */
+static bool needs_pad(const struct ox_window *w)
+{
+	int64_t p[OX_SP];
+
+	padded_dims(w, p);
+	for (int i = 0; i < OX_SP; i++)
+		if (p[i] != w->in[i])
+			return true;
+	return false;
+}
+
+/*
+ * Whether the padded input's volume is at most max, and at most 2^40 so
+ * that products of its dims stay far from overflow (each dim may be up
+ * to 2^31 + 2^25: the products here are checked).
  */
 static bool padded_fits(const struct ox_window *w, uint64_t max)
 {
@@ -222,9 +237,10 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 		ox_gemm_pack_a(isa, (const float *)wt->t.data + (uint64_t)g * (uint64_t)(mg * kk),
 		               mg, kk, p->pack + (uint64_t)g * per);
 	p->isa = isa;
-	/* Per image slice, the padded input; then per thread, a B buffer. */
+	/* Per image slice, the padded input (unless it is the input); then per thread, a B buffer.
+	 */
 	p->mid = 0;
-	if (!is_pointwise(w)) {
+	if (!is_pointwise(w) && needs_pad(w)) {
 		if (!padded_fits(w, k->m->lim.max_elements))
 			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
 		uint64_t pv = padded_vol(w);
@@ -789,7 +805,7 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 		float *yn = (float *)r->out[0]->data + n * (uint64_t)w->m * d->ov;
 		if (r->p->pack != NULL) {
 			uint64_t gin = (uint64_t)j.cg * d->plane;
-			if (!is_pointwise(w)) {
+			if (!is_pointwise(w) && needs_pad(w)) {
 				struct pad_job pj = {w, xn, ws};
 				ox_parallel_for(d->inner, (uint64_t)w->c, pad_range, &pj);
 				xn = ws;

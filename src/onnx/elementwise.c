@@ -211,36 +211,83 @@ static int binary(const struct ox_run *r, enum ox_op op)
 	return 0;
 }
 
-/* Fast float paths: equal shapes, or B a scalar. */
+/* A Relu or Clip fused into the step (plan.c), on y[0..n): as ox_run_relu and ox_run_clip. */
+static void fused_act(const struct ox_params *p, float *y, uint64_t n)
+{
+	float lo = p->a, hi = p->b;
+
+	switch (p->act) {
+	case OX_ACT_RELU:
+		for (uint64_t i = 0; i < n; i++)
+			y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+		break;
+	case OX_ACT_CLIP:
+		for (uint64_t i = 0; i < n; i++) {
+			float v = y[i] < lo ? lo : y[i];
+			y[i] = v > hi ? hi : v;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Elements per piece of the fast paths: the activation runs on each while it is in L1. */
+#define OX_EW_PIECE 2048
+
+struct ew_job {
+	const struct ox_run *r;
+	enum ox_op op;
+	bool scalar_b;
+};
+
+/* Pieces [begin, end) of a fast path: A and B of y's shape, or B a scalar. */
+static void binary_pieces(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct ew_job *j = arg;
+	const float *a = j->r->in[0]->data, *b = j->r->in[1]->data;
+	float *y = j->r->out[0]->data;
+	uint64_t n = onnx_tensor_count(j->r->out[0]);
+
+	(void)slice;
+	for (uint64_t piece = begin; piece < end; piece++) {
+		uint64_t i0 = piece * OX_EW_PIECE, i1 = i0 + OX_EW_PIECE < n ? i0 + OX_EW_PIECE : n;
+		if (j->scalar_b)
+			for (uint64_t i = i0; i < i1; i++)
+				y[i] = fop(j->op, a[i], b[0]);
+		else
+			for (uint64_t i = i0; i < i1; i++)
+				y[i] = fop(j->op, a[i], b[i]);
+		fused_act(j->r->p, y + i0, i1 - i0);
+	}
+}
+
+/* Fast float paths: equal shapes, or B a scalar; on the pool when large. */
 static bool binary_fast(const struct ox_run *r, enum ox_op op)
 {
 	const struct ox_params *p = r->p;
 	uint64_t n = onnx_tensor_count(r->out[0]);
-	const float *a = r->in[0]->data, *b = r->in[1]->data;
-	float *y = r->out[0]->data;
+	struct ew_job j = {r, op, p->cols == 1};
 
-	if (r->out[0]->dtype != ONNX_FLOAT || (uint64_t)p->rows != n)
+	if (r->out[0]->dtype != ONNX_FLOAT || (uint64_t)p->rows != n ||
+	    ((uint64_t)p->cols != n && p->cols != 1))
 		return false;
-	if ((uint64_t)p->cols == n) {
-		for (uint64_t i = 0; i < n; i++)
-			y[i] = fop(op, a[i], b[i]);
-		return true;
-	}
-	if (p->cols == 1) {
-		for (uint64_t i = 0; i < n; i++)
-			y[i] = fop(op, a[i], b[0]);
-		return true;
-	}
-	return false;
+	uint64_t pieces = (n + OX_EW_PIECE - 1) / OX_EW_PIECE;
+	ox_parallel_for(pieces >= 16 ? r->pool : NULL, pieces, binary_pieces, &j);
+	return true;
 }
 
 int ox_run_binary(const struct ox_run *r)
 {
 	enum ox_op op = (enum ox_op)r->p->axis;
 
+	int rc;
+
 	if (binary_fast(r, op))
 		return 0;
-	return binary(r, op);
+	if ((rc = binary(r, op)) == 0 && r->out[0]->dtype == ONNX_FLOAT)
+		fused_act(r->p, r->out[0]->data, onnx_tensor_count(r->out[0]));
+	return rc;
 }
 
 int ox_prep_batchnorm(struct ox_kctx *k)

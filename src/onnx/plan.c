@@ -7,11 +7,11 @@
  * are all known at plan time (initializers, Constant, Shape and what they
  * feed) is evaluated now and becomes a constant; Reshape, Flatten,
  * Squeeze, Unsqueeze and Dropout are views sharing their input's memory;
- * a Relu or Clip that alone consumes a Conv is fused into it. What remains
- * are the steps of a run. Their outputs and workspaces live in one arena:
- * each buffer is live from the step that writes it to the last step that
- * reads it, and buffers whose lives do not overlap share memory (greedy,
- * largest first, lowest free offset).
+ * a Relu or Clip that alone consumes a Conv, Add, Sub, Mul or Div is fused
+ * into it. What remains are the steps of a run. Their outputs and
+ * workspaces live in one arena: each buffer is live from the step that
+ * writes it to the last step that reads it, and buffers whose lives do
+ * not overlap share memory (greedy, largest first, lowest free offset).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -227,24 +227,37 @@ static bool all_inputs_const(struct ox_kctx *k)
 	return true;
 }
 
-/* A Relu or Clip that alone reads the output of the previous step, a Conv, joins it. */
+/*
+ * A Relu or Clip that alone reads the float output of a Conv or an Add,
+ * Sub, Mul or Div joins it. The producer is one of the last few steps
+ * (an exported graph may put a branch's step between them): no step in
+ * between reads its output, which only this node reads.
+ */
+#define OX_FUSE_BACK 4
+
 static bool try_fuse(struct ox_kctx *k, const uint32_t *uses)
 {
 	struct ox_plan *p = k->plan;
 	const struct ox_node *n = k->n;
 
-	if ((n->op != OX_RELU && n->op != OX_CLIP) || p->n_steps == 0)
+	if ((n->op != OX_RELU && n->op != OX_CLIP) || (n->op == OX_CLIP && k->st->p.axis != 0) ||
+	    uses[n->in[0]] != 1 || p->v[n->in[0]].t.dtype != ONNX_FLOAT)
 		return false;
-	struct ox_step *prev = &p->steps[p->n_steps - 1];
-	const struct ox_node *pn = &k->m->nodes[prev->node];
-	if (pn->op != OX_CONV || prev->p.act != OX_ACT_NONE || pn->out[0] != n->in[0] ||
-	    (n->op == OX_CLIP && k->st->p.axis != 0) || uses[n->in[0]] != 1 ||
-	    p->v[n->in[0]].t.dtype != ONNX_FLOAT)
-		return false;
-	prev->p.act = n->op == OX_RELU ? OX_ACT_RELU : OX_ACT_CLIP;
-	prev->p.a = k->st->p.a;
-	prev->p.b = k->st->p.b;
-	return true;
+	for (uint32_t back = 1; back <= OX_FUSE_BACK && back <= p->n_steps; back++) {
+		struct ox_step *prev = &p->steps[p->n_steps - back];
+		const struct ox_node *pn = &k->m->nodes[prev->node];
+		if (pn->out[0] != n->in[0])
+			continue;
+		if ((pn->op != OX_CONV && pn->op != OX_ADD && pn->op != OX_SUB &&
+		     pn->op != OX_MUL && pn->op != OX_DIV) ||
+		    prev->p.act != OX_ACT_NONE)
+			return false;
+		prev->p.act = n->op == OX_RELU ? OX_ACT_RELU : OX_ACT_CLIP;
+		prev->p.a = k->st->p.a;
+		prev->p.b = k->st->p.b;
+		return true;
+	}
+	return false;
 }
 
 static int plan_node(const struct onnx_model *m, struct ox_plan *p, uint32_t ni,

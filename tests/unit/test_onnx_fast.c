@@ -484,6 +484,149 @@ static void test_conv_huge_pads(void **state)
 	}
 }
 
+/*
+ * Add, Sub, Mul and Div with a Relu or Clip after them (fused by the
+ * planner), on the fast paths (equal shapes, a scalar B, large enough to
+ * split across threads) and the broadcasting one, against a loop.
+ */
+static void test_binary_act(void **state)
+{
+	static const struct {
+		const char *op, *act;
+		int64_t bdims[4];
+		uint32_t brank;
+	} cases[] = {
+	    {"Add", "Relu", {2, 24, 40, 40}, 4},
+	    {"Sub", "Clip", {1}, 1},
+	    {"Mul", "Relu", {24, 1, 1}, 3},
+	    {"Div", "Clip", {2, 24, 40, 40}, 4},
+	    {"Add", "Clip", {40}, 1},
+	};
+	enum { N = 2 * 24 * 40 * 40 };
+	static float x[N], b[N];
+	const int64_t xd[4] = {2, 24, 40, 40}, one = 1;
+	const float lo = -0.25f, hi = 0.5f;
+
+	(void)state;
+	fill(x, N);
+	fill(b, N);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+		struct onnx_model *model = NULL;
+		char why[256];
+		size_t nb = 1;
+		bool clip = !strcmp(cases[c].act, "Clip");
+
+		for (uint32_t i = 0; i < cases[c].brank; i++)
+			nb *= (size_t)cases[c].bdims[i];
+		for (size_t i = 0; i < nb; i++)
+			b[i] = b[i] == 0.0f ? 0.5f : b[i]; /* no division by zero */
+		pb_node_begin(nd, cases[c].op, "x B", "t");
+		pb_sub(g, 1, nd);
+		pb_node_begin(nd, cases[c].act, clip ? "t lo hi" : "t", "y");
+		pb_sub(g, 1, nd);
+		pb_tensor(g, 5, "B", ONNX_FLOAT, cases[c].bdims, cases[c].brank, b,
+		          nb * sizeof(float));
+		pb_tensor(g, 5, "lo", ONNX_FLOAT, &one, 0, &lo, sizeof(lo));
+		pb_tensor(g, 5, "hi", ONNX_FLOAT, &one, 0, &hi, sizeof(hi));
+		pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
+		pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
+		pb_model(m, 13, g);
+		if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
+			fail_msg("load: %s", why);
+		struct onnx_tensor in = {ONNX_FLOAT, 4, {2, 24, 40, 40}, x}, out[1];
+		for (unsigned t = 1; t <= 2; t++) {
+			struct onnx_session *s = NULL;
+			assert_int_equal(onnx_session_new(model, t, &s), 0);
+			if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
+				fail_msg("run: %s", why);
+			assert_int_equal(onnx_tensor_count(&out[0]), N);
+			const float *y = out[0].data;
+			for (size_t i = 0; i < N; i++) {
+				/* B's index: its dims right-aligned against x's, 1 broadcast */
+				size_t bi = 0, rest = i, mul = 1;
+				for (int d = 3; d >= 0; d--) {
+					size_t xi = rest % (size_t)xd[d];
+					int bd = d - (4 - (int)cases[c].brank);
+					rest /= (size_t)xd[d];
+					if (bd >= 0 && cases[c].bdims[bd] != 1) {
+						bi += xi * mul;
+						mul *= (size_t)cases[c].bdims[bd];
+					}
+				}
+				float bv =
+				    b[cases[c].brank == 1 && cases[c].bdims[0] == 1 ? 0 : bi];
+				float v = !strcmp(cases[c].op, "Add")   ? x[i] + bv
+				          : !strcmp(cases[c].op, "Sub") ? x[i] - bv
+				          : !strcmp(cases[c].op, "Mul") ? x[i] * bv
+				                                        : x[i] / bv;
+				v = clip ? (v < lo ? lo : v > hi ? hi : v) : (v > 0.0f ? v : 0.0f);
+				if (y[i] != v)
+					fail_msg("%s then %s, t%u: y[%zu] = %g, want %g",
+					         cases[c].op, cases[c].act, t, i, y[i], v);
+			}
+			onnx_session_free(s);
+		}
+		onnx_model_free(model);
+		free(m);
+		free(g);
+		free(nd);
+	}
+}
+
+/*
+ * A Relu fused into an Add two steps back (a Mul between them, as an
+ * exported residual block puts its branch), and an Add whose output two
+ * nodes read, which keeps its own Relu: z = relu(x + b) + x * b + relu(w).
+ */
+static void test_fuse_back(void **state)
+{
+	enum { N = 3 * 50 * 50 };
+	static float x[N], b[N];
+	const int64_t xd[3] = {3, 50, 50};
+	struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+	struct onnx_model *model = NULL;
+	char why[256];
+	static const char *const nodes[][3] = {
+	    {"Add", "x B", "t"}, {"Mul", "x B", "u"}, {"Relu", "t", "r"},  {"Add", "r u", "v"},
+	    {"Sub", "x B", "w"}, {"Relu", "w", "q"},  {"Add", "v q", "s"}, {"Add", "s w", "z"},
+	};
+
+	(void)state;
+	fill(x, N);
+	fill(b, N);
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		pb_node_begin(nd, nodes[i][0], nodes[i][1], nodes[i][2]);
+		pb_sub(g, 1, nd);
+	}
+	pb_tensor(g, 5, "B", ONNX_FLOAT, xd, 3, b, sizeof(b));
+	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 3);
+	pb_value_info(g, 12, "z", ONNX_FLOAT, NULL, -1);
+	pb_model(m, 13, g);
+	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
+		fail_msg("load: %s", why);
+	struct onnx_tensor in = {ONNX_FLOAT, 3, {3, 50, 50}, x}, out[1];
+	for (unsigned t = 1; t <= 2; t++) {
+		struct onnx_session *s = NULL;
+		assert_int_equal(onnx_session_new(model, t, &s), 0);
+		if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
+			fail_msg("run: %s", why);
+		const float *z = out[0].data;
+		for (size_t i = 0; i < N; i++) {
+			float tv = x[i] + b[i], w = x[i] - b[i];
+			float v = (tv > 0.0f ? tv : 0.0f) + x[i] * b[i];
+			float want = (v + (w > 0.0f ? w : 0.0f)) + w;
+			if (z[i] != want)
+				fail_msg("t%u: z[%zu] = %g, want %g", t, i, z[i], want);
+		}
+		onnx_session_free(s);
+	}
+	onnx_model_free(model);
+	free(m);
+	free(g);
+	free(nd);
+}
+
 struct gemm_case {
 	int64_t m, n, k;
 	int trans_b;
@@ -588,6 +731,7 @@ int main(void)
 	    cmocka_unit_test(test_kernels),        cmocka_unit_test(test_kernel_nan),
 	    cmocka_unit_test(test_conv_paths),     cmocka_unit_test(test_maxpool_2x2),
 	    cmocka_unit_test(test_conv_huge_pads), cmocka_unit_test(test_gemm_rows),
+	    cmocka_unit_test(test_binary_act),     cmocka_unit_test(test_fuse_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
