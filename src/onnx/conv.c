@@ -150,14 +150,15 @@ static inline void dw_step(struct dw_pos *p, struct dw_pos by, int64_t s)
 
 /*
  * The scratch of one depthwise channel, in floats: the phases and a block
- * of zeros (a tap's whole blocks may read past its phase), then the sums.
+ * of zeros (a tap's whole blocks may read past its phase), then the sums;
+ * in whole cache lines, so that the threads' scratches share none.
  */
 static uint64_t depthwise_scratch(const struct ox_window *w)
 {
 	struct dw_geom g;
 
 	dw_geom(w, &g);
-	return (uint64_t)(g.nph * g.pvol + DW_BLOCK) + (uint64_t)g.len;
+	return ((uint64_t)(g.nph * g.pvol + DW_BLOCK) + (uint64_t)g.len + 15) / 16 * 16;
 }
 
 /* n floats, inline: the runs are short, a call to memcpy would cost more than the copy. */
@@ -246,7 +247,8 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 		uint64_t pv = padded_vol(w);
 		if (pv != 0 && (uint64_t)w->c > k->m->lim.max_elements / pv)
 			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
-		p->mid = (int64_t)(pv * (uint64_t)w->c);
+		/* in whole cache lines: the slices' buffers share none */
+		p->mid = (int64_t)((pv * (uint64_t)w->c + 15) / 16 * 16);
 	}
 	uint64_t pads = (uint64_t)p->mid * (uint64_t)p->axis * sizeof(float);
 	if (pads > k->m->lim.max_memory - bufs)

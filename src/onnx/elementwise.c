@@ -280,7 +280,6 @@ static bool binary_fast(const struct ox_run *r, enum ox_op op)
 int ox_run_binary(const struct ox_run *r)
 {
 	enum ox_op op = (enum ox_op)r->p->axis;
-
 	int rc;
 
 	if (binary_fast(r, op))

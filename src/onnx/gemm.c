@@ -196,7 +196,7 @@ static void gemv_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
 			if (p->trans_b) {
 				for (; c + 4 <= nc; c += 4)
 					dot4(a, g->b + (j + c) * kk, kk, kk, acc + c);
-				for (float rest[4]; c < nc; c++) {
+				for (float rest[4]; c < nc; c++) { /* one row, four times */
 					dot4(a, g->b + (j + c) * kk, 0, kk, rest);
 					acc[c] = rest[0];
 				}
