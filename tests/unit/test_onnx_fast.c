@@ -360,6 +360,9 @@ static void test_conv_paths(void **state)
 	    {1, 4, 5, 1, 11, 11, 2, 3, 1, {0, 0, 0, 0}, NULL, 0},
 	    /* groups (not depthwise) */
 	    {2, 6, 9, 3, 8, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
+	    /* few columns, many rows: two threads split the product by row panels */
+	    {1, 32, 64, 1, 7, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
+	    {1, 16, 192, 1, 14, 14, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
 	    /* pointwise: the input is B itself; a batch split across threads */
 	    {5, 16, 24, 1, 9, 7, 1, 1, 1, {0, 0, 0, 0}, NULL, 0},
 	    /* 1x1 stride 2 (resnet's downsampling) */
