@@ -241,6 +241,40 @@ static double conv_one(const struct conv_case *cc, const struct geo *g, const fl
 	return acc;
 }
 
+/*
+ * The graph g (its nodes and initializers so far) with float input in of
+ * dims d and output out, as a model of the opset, loaded; g is freed.
+ */
+static struct onnx_model *load_graph(struct pb *g, const char *in, const int64_t *d, int rank,
+                                     const char *out, int64_t opset)
+{
+	struct pb *m = pb_new();
+	struct onnx_model *model = NULL;
+	char why[256];
+
+	pb_value_info(g, 11, in, ONNX_FLOAT, d, rank);
+	pb_value_info(g, 12, out, ONNX_FLOAT, NULL, -1);
+	pb_model(m, opset, g);
+	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
+		fail_msg("load: %s", why);
+	free(m);
+	free(g);
+	return model;
+}
+
+/* A session of t threads that ran model on in: out[0] is its output until the session is freed. */
+static struct onnx_session *run_model(const struct onnx_model *model, unsigned t,
+                                      const struct onnx_tensor *in, struct onnx_tensor *out)
+{
+	struct onnx_session *s = NULL;
+	char why[256];
+
+	assert_int_equal(onnx_session_new(model, t, &s), 0);
+	if (onnx_session_run(s, in, 1, out, 1, why, sizeof(why)) != 0)
+		fail_msg("run: %s", why);
+	return s;
+}
+
 static void check_conv(const struct conv_case *cc)
 {
 	struct geo g = geometry(cc);
@@ -252,9 +286,8 @@ static void check_conv(const struct conv_case *cc)
 	float *b = malloc((size_t)cc->m * sizeof(float)), *y1 = NULL;
 	int64_t xd[5] = {cc->n, cc->c}, wd[5] = {cc->m, cg}, st[3], dl[3], pads[6];
 	const int64_t bd[1] = {cc->m};
-	struct pb *m = pb_new(), *gr = pb_new(), *nd = pb_new();
+	struct pb *gr = pb_new(), *nd = pb_new();
 	struct onnx_model *model = NULL;
-	char why[256];
 
 	assert_non_null(x);
 	assert_non_null(wt);
@@ -286,19 +319,13 @@ static void check_conv(const struct conv_case *cc)
 	}
 	pb_tensor(gr, 5, "W", ONNX_FLOAT, wd, rank, wt, nw * sizeof(float));
 	pb_tensor(gr, 5, "B", ONNX_FLOAT, bd, 1, b, (size_t)cc->m * sizeof(float));
-	pb_value_info(gr, 11, "x", ONNX_FLOAT, xd, (int)rank);
-	pb_value_info(gr, 12, "y", ONNX_FLOAT, NULL, -1);
-	pb_model(m, 6, gr); /* opset 6: Clip's bounds are attributes */
-	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
-		fail_msg("load: %s", why);
+	/* opset 6: Clip's bounds are attributes */
+	model = load_graph(gr, "x", xd, (int)rank, "y", 6);
 	struct onnx_tensor in = {ONNX_FLOAT, rank, {0}, x}, out[1];
 	memcpy(in.dims, xd, rank * sizeof(int64_t));
 	size_t ny = (size_t)(cc->n * cc->m * ov);
 	for (unsigned t = 1; t <= 2; t++) {
-		struct onnx_session *s = NULL;
-		assert_int_equal(onnx_session_new(model, t, &s), 0);
-		if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
-			fail_msg("run: %s", why);
+		struct onnx_session *s = run_model(model, t, &in, out);
 		assert_int_equal(onnx_tensor_count(&out[0]), ny);
 		assert_int_equal(out[0].rank, rank);
 		for (uint32_t i = 0; i < g.sp; i++)
@@ -340,8 +367,6 @@ static void check_conv(const struct conv_case *cc)
 	free(x);
 	free(wt);
 	free(b);
-	free(m);
-	free(gr);
 	free(nd);
 }
 
@@ -400,9 +425,8 @@ static void test_maxpool_2x2(void **state)
 	enum { N = 2, C = 3, H = 7, W = 9, OH = 3, OW = 4 };
 	static float x[N * C * H * W];
 	const int64_t xd[4] = {N, C, H, W}, k[2] = {2, 2};
-	struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+	struct pb *g = pb_new(), *nd = pb_new();
 	struct onnx_model *model = NULL;
-	char why[256];
 
 	(void)state;
 	fill(x, sizeof(x) / sizeof(x[0]));
@@ -416,15 +440,10 @@ static void test_maxpool_2x2(void **state)
 	pb_attr_ints(nd, "kernel_shape", k, 2);
 	pb_attr_ints(nd, "strides", k, 2);
 	pb_sub(g, 1, nd);
-	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
-	pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
-	pb_model(m, 13, g);
-	assert_int_equal(onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)), 0);
+	model = load_graph(g, "x", xd, 4, "y", 13);
 	struct onnx_tensor in = {ONNX_FLOAT, 4, {N, C, H, W}, x}, out[1];
 	for (unsigned t = 1; t <= 2; t++) {
-		struct onnx_session *s = NULL;
-		assert_int_equal(onnx_session_new(model, t, &s), 0);
-		assert_int_equal(onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)), 0);
+		struct onnx_session *s = run_model(model, t, &in, out);
 		assert_int_equal(onnx_tensor_count(&out[0]), N * C * OH * OW);
 		const float *y = out[0].data;
 		for (int p = 0; p < N * C; p++)
@@ -443,8 +462,6 @@ static void test_maxpool_2x2(void **state)
 		onnx_session_free(s);
 	}
 	onnx_model_free(model);
-	free(m);
-	free(g);
 	free(nd);
 }
 
@@ -514,9 +531,8 @@ static void test_binary_act(void **state)
 	fill(x, N);
 	fill(b, N);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+		struct pb *g = pb_new(), *nd = pb_new();
 		struct onnx_model *model = NULL;
-		char why[256];
 		size_t nb = 1;
 		bool clip = !strcmp(cases[c].act, "Clip");
 
@@ -532,17 +548,10 @@ static void test_binary_act(void **state)
 		          nb * sizeof(float));
 		pb_tensor(g, 5, "lo", ONNX_FLOAT, &one, 0, &lo, sizeof(lo));
 		pb_tensor(g, 5, "hi", ONNX_FLOAT, &one, 0, &hi, sizeof(hi));
-		pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 4);
-		pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
-		pb_model(m, 13, g);
-		if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
-			fail_msg("load: %s", why);
+		model = load_graph(g, "x", xd, 4, "y", 13);
 		struct onnx_tensor in = {ONNX_FLOAT, 4, {2, 24, 40, 40}, x}, out[1];
 		for (unsigned t = 1; t <= 2; t++) {
-			struct onnx_session *s = NULL;
-			assert_int_equal(onnx_session_new(model, t, &s), 0);
-			if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
-				fail_msg("run: %s", why);
+			struct onnx_session *s = run_model(model, t, &in, out);
 			assert_int_equal(onnx_tensor_count(&out[0]), N);
 			const float *y = out[0].data;
 			for (size_t i = 0; i < N; i++) {
@@ -571,8 +580,6 @@ static void test_binary_act(void **state)
 			onnx_session_free(s);
 		}
 		onnx_model_free(model);
-		free(m);
-		free(g);
 		free(nd);
 	}
 }
@@ -587,9 +594,8 @@ static void test_fuse_back(void **state)
 	enum { N = 3 * 50 * 50 };
 	static float x[N], b[N];
 	const int64_t xd[3] = {3, 50, 50};
-	struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+	struct pb *g = pb_new(), *nd = pb_new();
 	struct onnx_model *model = NULL;
-	char why[256];
 	static const char *const nodes[][3] = {
 	    {"Add", "x B", "t"}, {"Mul", "x B", "u"}, {"Relu", "t", "r"},  {"Add", "r u", "v"},
 	    {"Sub", "x B", "w"}, {"Relu", "w", "q"},  {"Add", "v q", "s"}, {"Add", "s w", "z"},
@@ -603,17 +609,10 @@ static void test_fuse_back(void **state)
 		pb_sub(g, 1, nd);
 	}
 	pb_tensor(g, 5, "B", ONNX_FLOAT, xd, 3, b, sizeof(b));
-	pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 3);
-	pb_value_info(g, 12, "z", ONNX_FLOAT, NULL, -1);
-	pb_model(m, 13, g);
-	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
-		fail_msg("load: %s", why);
+	model = load_graph(g, "x", xd, 3, "z", 13);
 	struct onnx_tensor in = {ONNX_FLOAT, 3, {3, 50, 50}, x}, out[1];
 	for (unsigned t = 1; t <= 2; t++) {
-		struct onnx_session *s = NULL;
-		assert_int_equal(onnx_session_new(model, t, &s), 0);
-		if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
-			fail_msg("run: %s", why);
+		struct onnx_session *s = run_model(model, t, &in, out);
 		const float *z = out[0].data;
 		for (size_t i = 0; i < N; i++) {
 			float tv = x[i] + b[i], w = x[i] - b[i];
@@ -625,8 +624,6 @@ static void test_fuse_back(void **state)
 		onnx_session_free(s);
 	}
 	onnx_model_free(model);
-	free(m);
-	free(g);
 	free(nd);
 }
 
@@ -647,9 +644,8 @@ static void check_gemm(const struct gemm_case *gc)
 	int64_t ad[2] = {gc->m, gc->k},
 	        bd[2] = {gc->trans_b ? gc->n : gc->k, gc->trans_b ? gc->k : gc->n};
 	int64_t cd[2] = {gc->c_rank == 2 ? gc->m : gc->n, gc->n};
-	struct pb *m = pb_new(), *g = pb_new(), *nd = pb_new();
+	struct pb *g = pb_new(), *nd = pb_new();
 	struct onnx_model *model = NULL;
-	char why[256];
 
 	assert_non_null(a);
 	assert_non_null(b);
@@ -666,17 +662,10 @@ static void check_gemm(const struct gemm_case *gc)
 	if (gc->c_rank)
 		pb_tensor(g, 5, "C", ONNX_FLOAT, gc->c_rank == 2 ? cd : cd + 1,
 		          (uint32_t)gc->c_rank, c, nc * sizeof(float));
-	pb_value_info(g, 11, "a", ONNX_FLOAT, ad, 2);
-	pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
-	pb_model(m, 13, g);
-	if (onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)) != 0)
-		fail_msg("load: %s", why);
+	model = load_graph(g, "a", ad, 2, "y", 13);
 	struct onnx_tensor in = {ONNX_FLOAT, 2, {gc->m, gc->k}, a}, out[1];
 	for (unsigned t = 1; t <= 2; t++) {
-		struct onnx_session *s = NULL;
-		assert_int_equal(onnx_session_new(model, t, &s), 0);
-		if (onnx_session_run(s, &in, 1, out, 1, why, sizeof(why)) != 0)
-			fail_msg("run: %s", why);
+		struct onnx_session *s = run_model(model, t, &in, out);
 		assert_int_equal(onnx_tensor_count(&out[0]), (size_t)(gc->m * gc->n));
 		const float *y = out[0].data;
 		for (int64_t i = 0; i < gc->m; i++)
@@ -703,8 +692,6 @@ static void check_gemm(const struct gemm_case *gc)
 	free(a);
 	free(b);
 	free(c);
-	free(m);
-	free(g);
 	free(nd);
 }
 
