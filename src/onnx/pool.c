@@ -90,15 +90,26 @@ static int64_t index_of(const struct ox_window *w, int64_t arg)
 	return i0 + w->in[0] * (i1 + w->in[1] * i2);
 }
 
-/* dst[o] = max(dst[o], row[o * s + base]) or += for o in [lo, hi). */
+/*
+ * dst[o] = max(dst[o], row[o * s + base]) or += for o in [lo, hi). Strides
+ * 1 and 2 (nearly every pooling) have loops of their own, which the
+ * compiler turns into vector code.
+ */
 OX_HOT static void row_taps(float *restrict dst, const float *restrict row, int64_t base,
                             int64_t lo, int64_t hi, int64_t s, bool is_max)
 {
-	if (is_max)
-		for (int64_t o = lo; o < hi; o++) {
-			float v = row[o * s + base];
-			dst[o] = v > dst[o] ? v : dst[o];
-		}
+#define MAX_TAPS(stride)                                                                           \
+	for (int64_t o = lo; o < hi; o++) {                                                        \
+		float v = row[o * (stride) + base];                                                \
+		dst[o] = v > dst[o] ? v : dst[o];                                                  \
+	}
+	if (is_max && s == 1)
+		MAX_TAPS(1)
+	else if (is_max && s == 2)
+		MAX_TAPS(2)
+	else if (is_max)
+		MAX_TAPS(s)
+#undef MAX_TAPS
 	else
 		for (int64_t o = lo; o < hi; o++)
 			dst[o] += row[o * s + base];
