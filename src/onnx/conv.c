@@ -219,37 +219,109 @@ static void pad_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
  * its kernel now, group by group. The workspace is each thread's B buffer,
  * where the im2col rows are made as they are packed.
  */
+/* Products with at most this many output positions may go transposed (by_positions). */
+#define OX_POS_MAX 256
+
+static uint64_t round16(uint64_t v)
+{
+	return (v + 15) / 16 * 16;
+}
+
+/*
+ * Whether the product goes transposed: C^T[positions, channels] =
+ * im2col^T W^T, the output positions as the rows of A (broadcast: a short
+ * last panel costs only its rows) and the channels as the columns of B
+ * (the vector lanes, which channel counts fill). For a few positions
+ * (small planes: ResNet's 7x7 and 14x14) whose count leaves the columns
+ * of the usual orientation's last tile idle: when that saves a tenth of
+ * the multiply-adds. One group only.
+ */
+static bool by_positions(const struct ox_window *w, int isa)
+{
+	uint64_t pos = ovol(w), m = (uint64_t)w->m, mr = (uint64_t)ox_gemm_mr(isa),
+	         nr = (uint64_t)ox_gemm_nr(isa);
+
+	if (w->group != 1 || pos > OX_POS_MAX || mr == 0)
+		return false;
+	uint64_t usual = (m + mr - 1) / mr * mr * ((pos + nr - 1) / nr * nr);
+	uint64_t moved = pos * ((m + nr - 1) / nr * nr);
+	return moved * 10 <= usual * 9;
+}
+
+/* A transposed product's workspace of one image: the padded input, im2col^T packed, C^T. */
+struct pos_ws {
+	uint64_t cols, ct; /* offsets in floats; the padded input is at 0 */
+	uint64_t total;
+};
+
+/*
+ * The layout for w, whose channels, K and padded volume are at most max
+ * (checked by the caller); false if a part has more than max floats.
+ */
+static bool pos_layout(const struct ox_window *w, int isa, uint64_t max, struct pos_ws *s)
+{
+	uint64_t kk = (uint64_t)w->c * kvol(w), pv = needs_pad(w) ? padded_vol(w) : 0;
+	uint64_t cols = ox_gemm_pack_a_floats(isa, (int64_t)ovol(w), (int64_t)kk);
+
+	/* positions <= OX_POS_MAX: the parts are products of small factors and of values <= max */
+	if ((pv != 0 && (uint64_t)w->c > max / pv) || cols > max || ovol(w) * (uint64_t)w->m > max)
+		return false;
+	s->cols = round16(pv * (uint64_t)w->c);
+	s->ct = s->cols + round16(cols);
+	s->total = s->ct + round16(ovol(w) * (uint64_t)w->m);
+	return true;
+}
+
 static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 {
 	struct ox_params *p = &k->st->p;
 	const struct ox_window *w = &p->w;
 	int isa = ox_gemm_isa();
 	int64_t mg = w->m / w->group, kk = (w->c / w->group) * (int64_t)kvol(w);
-	uint64_t per = ox_gemm_pack_a_floats(isa, mg, kk);
+	uint64_t max = k->m->lim.max_elements;
+
+	/* Sizes below are products of these: bound each first. */
+	if ((needs_pad(w) && !padded_fits(w, max)) || (uint64_t)kk > max || (uint64_t)w->c > max)
+		return ox_fail(k, CU_ELIMIT, "the Conv's buffers are too large");
+	p->by_pos = by_positions(w, isa);
+	uint64_t per =
+	    p->by_pos ? ox_gemm_pack_bt_floats(isa, mg, kk) : ox_gemm_pack_a_floats(isa, mg, kk);
 	uint64_t bytes = per * (uint64_t)w->group * sizeof(float);
-	uint64_t bufs = ox_gemm_pack_b_floats(isa) * k->plan->threads * sizeof(float);
+	uint64_t bufs =
+	    p->by_pos ? 0 : ox_gemm_pack_b_floats(isa) * k->plan->threads * sizeof(float);
 
 	k->plan->const_bytes += bytes;
 	if (k->plan->const_bytes > k->m->lim.max_memory || bufs > k->m->lim.max_memory)
 		return ox_fail(k, CU_ELIMIT, "the packed weights exceed the memory limit");
 	if ((p->pack = malloc(bytes > 0 ? bytes : 1)) == NULL)
 		return CU_ENOMEM;
-	for (int64_t g = 0; g < w->group; g++)
-		ox_gemm_pack_a(isa, (const float *)wt->t.data + (uint64_t)g * (uint64_t)(mg * kk),
-		               mg, kk, p->pack + (uint64_t)g * per);
+	for (int64_t g = 0; g < w->group; g++) {
+		const float *wg = (const float *)wt->t.data + (uint64_t)g * (uint64_t)(mg * kk);
+		if (p->by_pos)
+			ox_gemm_pack_bt(isa, wg, mg, kk, p->pack + (uint64_t)g * per);
+		else
+			ox_gemm_pack_a(isa, wg, mg, kk, p->pack + (uint64_t)g * per);
+	}
 	p->isa = isa;
-	/* Per image slice, the padded input (unless it is the input); then per thread, a B buffer.
+	/*
+	 * Per image slice, the padded input (unless it is the input) and, for a
+	 * transposed product, im2col^T and C^T; then per thread, a B buffer.
+	 * Each in whole cache lines: the slices' buffers share none.
 	 */
 	p->mid = 0;
-	if (!is_pointwise(w) && needs_pad(w)) {
-		if (!padded_fits(w, k->m->lim.max_elements))
-			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
+	if (p->by_pos) {
+		struct pos_ws s;
+		if (!pos_layout(w, isa, max, &s) || s.total > k->m->lim.max_memory / sizeof(float))
+			return ox_fail(k, CU_ELIMIT, "the Conv's buffers are too large");
+		p->mid = (int64_t)s.total;
+	} else if (!is_pointwise(w) && needs_pad(w)) {
 		uint64_t pv = padded_vol(w);
-		if (pv != 0 && (uint64_t)w->c > k->m->lim.max_elements / pv)
+		if (pv != 0 && (uint64_t)w->c > max / pv)
 			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
-		/* in whole cache lines: the slices' buffers share none */
-		p->mid = (int64_t)((pv * (uint64_t)w->c + 15) / 16 * 16);
+		p->mid = (int64_t)round16(pv * (uint64_t)w->c);
 	}
+	if ((uint64_t)p->mid > k->m->lim.max_memory / sizeof(float) / (uint64_t)p->axis)
+		return ox_fail(k, CU_ELIMIT, "the padded inputs exceed the memory limit");
 	uint64_t pads = (uint64_t)p->mid * (uint64_t)p->axis * sizeof(float);
 	if (pads > k->m->lim.max_memory - bufs)
 		return ox_fail(k, CU_ELIMIT, "the padded inputs exceed the memory limit");
@@ -366,12 +438,21 @@ static void im2col(const struct ox_window *w, const float *x, int64_t c0, int64_
 				}
 }
 
-/* y[c, :] = act(y[c, :] + bias[c]) for every output channel of one image. */
-OX_HOT static void epilogue(const struct ox_params *p, const float *bias, float *y, int64_t m,
-                            uint64_t ov)
+/*
+ * y[c, :] = act(y[c, :] + bias[c] + sum[c, :]) for every output channel of
+ * one image; sum (the fused residual) may be NULL.
+ */
+OX_HOT static void epilogue(const struct ox_params *p, const float *bias, const float *sum,
+                            float *y, int64_t m, uint64_t ov)
 {
 	for (int64_t c = 0; c < m; c++) {
 		float bv = bias != NULL ? bias[c] : 0.0f, *r = y + c * ov;
+		if (sum != NULL) {
+			const float *s = sum + (uint64_t)c * ov;
+			for (uint64_t i = 0; i < ov; i++)
+				r[i] = (r[i] + bv) + s[i];
+			bv = 0.0f;
+		}
 		switch (p->act) {
 		case OX_ACT_RELU:
 			for (uint64_t i = 0; i < ov; i++) {
@@ -386,7 +467,7 @@ OX_HOT static void epilogue(const struct ox_params *p, const float *bias, float 
 			}
 			break;
 		default:
-			if (bias != NULL)
+			if (bv != 0.0f)
 				for (uint64_t i = 0; i < ov; i++)
 					r[i] += bv;
 		}
@@ -547,7 +628,7 @@ static void dw_sums(const struct ox_params *prm, const struct dw_geom *g, const 
 			}
 		}
 	}
-	epilogue(prm, bias, acc, 1, (uint64_t)g->len);
+	epilogue(prm, bias, NULL, acc, 1, (uint64_t)g->len);
 }
 
 /*
@@ -662,18 +743,17 @@ struct conv_run {
 };
 
 /*
- * sgemm.c's B for a Conv: rows [k0, k0 + kc) (input channel and kernel
- * tap) and columns [n0, n0 + nc) (output positions) of the image's im2col
- * matrix, read from the padded input as they are packed: no bounds to
- * check, no im2col buffer. A row of a panel is a few runs, one per output
- * row it crosses, each a copy (stride 1) or a gather.
+ * Rows [k0, k0 + kc) (input channel and kernel tap) and columns [n0, n0 +
+ * nc) (output positions) of an image's im2col matrix, read from its padded
+ * input xp, into panels of nr columns ([k][nr], zero-padded, one after
+ * another): no bounds to check, no im2col buffer. A row of a panel is a
+ * few runs, one per output row it crosses, each a copy (stride 1) or a
+ * gather. These are sgemm.c's B panels of the usual product, and its A
+ * panels (nr = mr) of the transposed one.
  */
-OX_HOT static void pack_im2col(const struct ox_gemm *g, int64_t k0, int64_t kc, int64_t n0,
-                               int64_t nc, float *dst)
+OX_HOT static void pack_cols(const struct ox_window *w, const float *xp, int nr, int64_t k0,
+                             int64_t kc, int64_t n0, int64_t nc, float *dst)
 {
-	const struct conv_src *cs = g->src;
-	const struct ox_window *w = cs->w;
-	int nr = ox_gemm_nr(g->isa);
 	int64_t p[OX_SP], o12 = w->out[1] * w->out[2], kv = (int64_t)kvol(w), s2 = w->s[2];
 	struct conv_run runs[OX_GEMM_NR_MAX];
 
@@ -693,16 +773,20 @@ OX_HOT static void pack_im2col(const struct ox_gemm *g, int64_t k0, int64_t kc, 
 		int64_t b = t / w->k[2] % w->k[1], e = t % w->k[2];
 		for (int64_t kk = 0; kk < kc; kk++) {
 			float *row = dst + kk * nr;
-			const float *xk = cs->xp + c * plane +
+			const float *xk = xp + c * plane +
 			                  (a * w->d[0] * p[1] + b * w->d[1]) * p[2] + e * w->d[2];
 			for (int64_t q = 0; q < nrun; q++) {
 				const struct conv_run *rn = &runs[q];
-				if (s2 == 1) {
-					copy_floats(row + rn->at, xk + rn->off, rn->len);
-					continue;
-				}
-				for (int64_t i = 0; i < rn->len; i++)
-					row[rn->at + i] = xk[rn->off + i * s2];
+				float *d = row + rn->at;
+				const float *s = xk + rn->off;
+				if (s2 == 1)
+					copy_floats(d, s, rn->len);
+				else if (s2 == 2) /* a loop of its own: vector code */
+					for (int64_t i = 0; i < rn->len; i++)
+						d[i] = s[2 * i];
+				else
+					for (int64_t i = 0; i < rn->len; i++)
+						d[i] = s[i * s2];
 			}
 			if (nv < nr)
 				memset(row + nv, 0, (size_t)(nr - nv) * sizeof(float));
@@ -721,6 +805,15 @@ OX_HOT static void pack_im2col(const struct ox_gemm *g, int64_t k0, int64_t kc, 
 	}
 }
 
+/* sgemm.c's B for a Conv (struct ox_gemm's pack). */
+static void pack_im2col(const struct ox_gemm *g, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                        float *dst)
+{
+	const struct conv_src *cs = g->src;
+
+	pack_cols(cs->w, cs->xp, ox_gemm_nr(g->isa), k0, kc, n0, nc, dst);
+}
+
 /* One group of one image through sgemm.c, split across the threads. */
 struct packed_job {
 	struct ox_gemm g;
@@ -732,7 +825,8 @@ struct packed_job {
 static void packed_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
 {
 	const struct packed_job *j = arg;
-	float *buf = j->bufs + (uint64_t)slice * ox_gemm_pack_b_floats(j->g.isa);
+	float *buf =
+	    j->bufs != NULL ? j->bufs + (uint64_t)slice * ox_gemm_pack_b_floats(j->g.isa) : NULL;
 
 	if (j->by_cols) {
 		int64_t n1 = (int64_t)end * j->nr;
@@ -743,13 +837,13 @@ static void packed_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 	}
 }
 
-/* Output channels y of group grp from its input x: the product, bias and activation. */
 /*
  * Output channels y of group grp from its input x (padded, unless the Conv
- * is pointwise): the product, bias and activation.
+ * is pointwise): the product, bias, residual sum (at y's place in the
+ * fused Add's other operand, or NULL) and activation.
  */
-static void packed_product(const struct gemm_ctx *d, const float *x, float *y, int64_t grp,
-                           unsigned slice, const float *bias)
+static void packed_product(const struct gemm_ctx *d, const float *x, float *y, const float *sum,
+                           int64_t grp, unsigned slice, const float *bias)
 {
 	const struct ox_params *p = d->r->p;
 	const struct ox_window *w = &p->w;
@@ -770,6 +864,7 @@ static void packed_product(const struct gemm_ctx *d, const float *x, float *y, i
 	          .c = y,
 	          .ldc = (int64_t)d->ov,
 	          .bias = bias != NULL ? bias + grp * mg : NULL,
+	          .sum = sum,
 	          .act = p->act,
 	          .lo = p->a,
 	          .hi = p->b},
@@ -786,6 +881,98 @@ static void packed_product(const struct gemm_ctx *d, const float *x, float *y, i
 	}
 	j.by_cols = col_panels >= 4 * (uint64_t)t || col_panels >= (uint64_t)j.mp;
 	ox_parallel_for(d->inner, j.by_cols ? col_panels : (uint64_t)j.mp, packed_range, &j);
+}
+
+/*
+ * A transposed product (by_positions) of one image: xp, its padded input
+ * (or the input), im2col^T packed into cols as sgemm.c's A, the product
+ * into ct (C^T, positions by channels), then y = act(C + bias + sum).
+ */
+struct pos_job {
+	const struct ox_params *p;
+	const float *xp;
+	float *cols, *ct, *y;
+	const float *bias, *sum;
+	int64_t pos, kk; /* output positions, K */
+};
+
+/*
+ * Row panels [begin, end) of im2col^T (mr output positions each) in
+ * sgemm.c's packed A layout: K-block by K-block, [k][mr] per panel, rows
+ * past the last position zero. Those are pack_cols's panels of mr columns.
+ */
+static void pack_positions(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct pos_job *j = arg;
+	int mr = ox_gemm_mr(j->p->isa);
+	int64_t mp = (j->pos + mr - 1) / mr * mr, n0 = (int64_t)begin * mr;
+	int64_t n1 = (int64_t)end * mr < j->pos ? (int64_t)end * mr : j->pos;
+
+	(void)slice;
+	for (int64_t k0 = 0; k0 < j->kk; k0 += OX_GEMM_KC) {
+		int64_t kc = j->kk - k0 < OX_GEMM_KC ? j->kk - k0 : OX_GEMM_KC;
+		pack_cols(&j->p->w, j->xp, mr, k0, kc, n0, n1 - n0, j->cols + k0 * mp + n0 * kc);
+	}
+}
+
+/* Channels [begin, end) of y from C^T: bias, residual sum and activation on the way. */
+OX_HOT static void unpose(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct pos_job *j = arg;
+	const struct ox_params *p = j->p;
+	int64_t m = p->w.m, pos = j->pos;
+
+	(void)slice;
+	for (int64_t c = (int64_t)begin; c < (int64_t)end; c++) {
+		float bv = j->bias != NULL ? j->bias[c] : 0.0f, *y = j->y + c * pos;
+		const float *s = j->sum != NULL ? j->sum + c * pos : NULL, *ct = j->ct + c;
+		for (int64_t q = 0; q < pos; q++) {
+			float v = ct[q * m] + bv;
+			if (s != NULL)
+				v += s[q];
+			if (p->act == OX_ACT_RELU)
+				v = v > 0.0f ? v : 0.0f;
+			else if (p->act == OX_ACT_CLIP)
+				v = v < p->a ? p->a : v > p->b ? p->b : v;
+			y[q] = v;
+		}
+	}
+}
+
+static void positions_product(const struct gemm_ctx *d, const float *xp, float *y, const float *sum,
+                              float *ws, const float *bias)
+{
+	const struct ox_params *p = d->r->p;
+	const struct ox_window *w = &p->w;
+	struct pos_ws s;
+	int isa = p->isa;
+	int64_t mr = ox_gemm_mr(isa), nr = ox_gemm_nr(isa);
+
+	pos_layout(w, isa, UINT64_MAX, &s);
+	struct pos_job pj = {
+	    p, xp, ws + s.cols, ws + s.ct, y, bias, sum, (int64_t)d->ov, w->c * (int64_t)kvol(w)};
+	struct packed_job j = {
+	    .g = {.isa = isa,
+	          .m = pj.pos,
+	          .k = pj.kk,
+	          .n = w->m,
+	          .a = pj.cols,
+	          .bp = p->pack,
+	          .c = pj.ct,
+	          .ldc = w->m,
+	          .act = OX_ACT_NONE},
+	    .nr = nr,
+	    .mp = (pj.pos + mr - 1) / mr,
+	};
+	uint64_t col_panels = (uint64_t)((w->m + nr - 1) / nr);
+	bool split = d->inner != NULL && (uint64_t)w->m * d->ov * (uint64_t)pj.kk >= OX_SPLIT_MIN;
+	struct ox_pool *pool = split ? d->inner : NULL;
+
+	ox_parallel_for(pool, (uint64_t)j.mp, pack_positions, &pj);
+	j.by_cols =
+	    col_panels >= 4 * (uint64_t)ox_pool_threads(pool) || col_panels >= (uint64_t)j.mp;
+	ox_parallel_for(pool, j.by_cols ? col_panels : (uint64_t)j.mp, packed_range, &j);
+	ox_parallel_for(pool, (uint64_t)w->m, unpose, &pj);
 }
 
 /* Images [begin, end) through im2col, BLAS and the epilogue, with workspace number slice. */
@@ -805,6 +992,18 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 	for (uint64_t n = begin; n < end; n++) {
 		const float *xn = (const float *)r->in[0]->data + n * (uint64_t)w->c * d->plane;
 		float *yn = (float *)r->out[0]->data + n * (uint64_t)w->m * d->ov;
+		const float *sn = r->sum != NULL
+		                      ? (const float *)r->sum->data + n * (uint64_t)w->m * d->ov
+		                      : NULL;
+		if (r->p->by_pos) {
+			if (needs_pad(w)) {
+				struct pad_job pj = {w, xn, ws};
+				ox_parallel_for(d->inner, (uint64_t)w->c, pad_range, &pj);
+				xn = ws;
+			}
+			positions_product(d, xn, yn, sn, ws, bias);
+			continue;
+		}
 		if (r->p->pack != NULL) {
 			uint64_t gin = (uint64_t)j.cg * d->plane;
 			if (!is_pointwise(w) && needs_pad(w)) {
@@ -813,9 +1012,11 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 				xn = ws;
 				gin = (uint64_t)j.cg * padded_vol(w);
 			}
-			for (int64_t g = 0; g < w->group; g++)
-				packed_product(d, xn + (uint64_t)g * gin,
-				               yn + (uint64_t)g * j.mg * d->ov, g, slice, bias);
+			for (int64_t g = 0; g < w->group; g++) {
+				uint64_t at = (uint64_t)g * j.mg * d->ov;
+				packed_product(d, xn + (uint64_t)g * gin, yn + at,
+				               sn != NULL ? sn + at : NULL, g, slice, bias);
+			}
 			continue;
 		}
 		for (int64_t g = 0; g < w->group; g++) {
@@ -830,8 +1031,13 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 			ox_parallel_for(split_gemm ? d->inner : NULL, (uint64_t)j.mg, gemm_rows,
 			                &j);
 		}
-		epilogue(r->p, bias, yn, w->m, d->ov);
+		epilogue(r->p, bias, sn, yn, w->m, d->ov);
 	}
+}
+
+bool ox_conv_takes_sum(const struct ox_params *p)
+{
+	return !is_depthwise(&p->w);
 }
 
 int ox_run_conv(const struct ox_run *r)

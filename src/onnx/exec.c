@@ -97,6 +97,7 @@ static int run_steps(struct onnx_session *s, char *why, size_t whysz)
 		const struct ox_node *n = &s->m->nodes[st->node];
 		memset(&r, 0, sizeof(r));
 		r.p = &st->p;
+		r.sum = st->sum >= 0 ? &p->v[st->sum].t : NULL;
 		r.threads = s->threads;
 		r.pool = s->pool;
 		r.ws = st->ws_bytes > 0 ? s->arena + st->ws_off : NULL;

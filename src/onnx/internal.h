@@ -160,9 +160,14 @@ struct ox_params {
 	uint32_t mm_rank;
 	int64_t mm_out[ONNX_MAX_RANK], mm_a[ONNX_MAX_RANK], mm_b[ONNX_MAX_RANK];
 	int64_t rows, cols; /* Gemm's C broadcast, binary ops' fast path */
-	/* Conv through sgemm.c: the weights packed for kernel isa (owned by the plan), or NULL. */
+	/*
+	 * Conv through sgemm.c: the weights packed for kernel isa (owned by the
+	 * plan), or NULL. by_pos: the product goes transposed, output positions
+	 * as the rows of A and output channels as the columns of B (conv.c).
+	 */
 	float *pack;
 	int isa;
+	bool by_pos;
 };
 
 /* One value's state in a plan: shape and, once bound, data. */
@@ -182,6 +187,13 @@ struct ox_step {
 	uint32_t node;
 	struct ox_params p;
 	bool view; /* output 0 shares input 0's memory */
+	/*
+	 * A Conv's fused residual: the value (of the output's shape) an Add
+	 * that followed it summed in, added after the bias and before the
+	 * activation; -1 for none (plan.c). sum_out is that Add's output,
+	 * which shares output 0's memory and now holds the step's result.
+	 */
+	int32_t sum, sum_out;
 	uint64_t ws_bytes, ws_off;
 };
 
@@ -232,6 +244,7 @@ struct ox_run {
 	struct onnx_tensor *in[OX_MAX_IN];
 	struct onnx_tensor *out[4];
 	const struct ox_params *p;
+	const struct onnx_tensor *sum; /* the step's fused residual, or NULL */
 	void *ws;
 	unsigned threads;
 	struct ox_pool *pool; /* NULL: run on the caller's thread only */
@@ -246,6 +259,8 @@ ox_kernel_fn ox_kernel_of(enum ox_op op);
 /* Kernels and their planners, by file. */
 int ox_prep_conv(struct ox_kctx *k);
 int ox_run_conv(const struct ox_run *r);
+/* Whether a Conv planned with p can add a residual (ox_step.sum) itself. */
+bool ox_conv_takes_sum(const struct ox_params *p);
 int ox_prep_pool(struct ox_kctx *k);
 int ox_run_maxpool(const struct ox_run *r);
 int ox_run_avgpool(const struct ox_run *r);
@@ -317,14 +332,14 @@ void ox_parallel_for(struct ox_pool *p, uint64_t n, ox_range_fn fn, void *ctx);
 
 /*
  * The engine's own matrix product (sgemm.c), for convolutions: C[m, n] =
- * A[m, k] B[k, n] with A packed beforehand, then per row r: + bias[r] and
- * the activation. Kernels by instruction set; OX_ISA_NONE means none (use
+ * A[m, k] B[k, n] with A packed beforehand, then per row r: + bias[r], +
+ * a residual sum[r, :] and the activation. Kernels by instruction set; OX_ISA_NONE means none (use
  * BLAS).
  */
 enum { OX_ISA_NONE, OX_ISA_AVX2, OX_ISA_AVX512 };
 #define OX_GEMM_KC     256 /* rows of B per block */
 #define OX_GEMM_NC     384 /* columns of B per block */
-#define OX_GEMM_NR_MAX 32  /* the widest kernel's columns */
+#define OX_GEMM_NR_MAX 32  /* the widest kernel's columns, and rows */
 struct ox_gemm {
 	int isa;
 	int64_t m, k, n;
@@ -333,15 +348,19 @@ struct ox_gemm {
 	 * B: row-major b with leading dimension ldb, or, with pack set, made by
 	 * it: rows [k0, k0 + kc) and columns [n0, n0 + nc) of B into panels of
 	 * ox_gemm_nr columns, [k][nr] each, zero-padded (e.g. im2col on the fly).
+	 * With bp set, B is packed already (ox_gemm_pack_bt) and b, ldb and
+	 * pack are unused.
 	 */
 	const float *b;
 	int64_t ldb;
+	const float *bp;
 	void (*pack)(const struct ox_gemm *g, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
 	             float *dst);
 	const void *src; /* for pack */
 	float *c;
 	int64_t ldc;
 	const float *bias; /* m values, or NULL */
+	const float *sum;  /* added to C after the bias, leading dimension ldc; or NULL */
 	enum ox_act act;
 	float lo, hi; /* Clip's bounds */
 };
@@ -356,8 +375,16 @@ uint64_t ox_gemm_pack_b_floats(int isa);
 /* Pack row-major a[m][k] for kernel isa. */
 void ox_gemm_pack_a(int isa, const float *a, int64_t m, int64_t k, float *dst);
 /*
+ * B given transposed, as row-major w[n][k], packed whole for kernel isa:
+ * panels of ox_gemm_nr columns over all of K, [n / nr][k][nr], zero-padded;
+ * ox_gemm_pack_bt_floats(isa, n, k) floats.
+ */
+uint64_t ox_gemm_pack_bt_floats(int isa, int64_t n, int64_t k);
+void ox_gemm_pack_bt(int isa, const float *w, int64_t n, int64_t k, float *dst);
+/*
  * Rows of C in micro-panels [p0, p1) (of ox_gemm_mr rows each), columns
- * [n0, n1), with bbuf (ox_gemm_pack_b_floats) as this thread's B buffer.
+ * [n0, n1), with bbuf (ox_gemm_pack_b_floats) as this thread's B buffer
+ * (unused when B is packed already). n0 is a multiple of ox_gemm_nr.
  */
 void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, int64_t n1,
                  float *bbuf);

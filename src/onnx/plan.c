@@ -7,9 +7,10 @@
  * are all known at plan time (initializers, Constant, Shape and what they
  * feed) is evaluated now and becomes a constant; Reshape, Flatten,
  * Squeeze, Unsqueeze and Dropout are views sharing their input's memory;
- * a Relu or Clip that alone consumes a Conv, Add, Sub, Mul or Div is fused
- * into it. What remains are the steps of a run. Their outputs and
- * workspaces live in one arena: each buffer is live from the step that
+ * an Add of a Conv's output (read by nothing else) and a value of the same
+ * shape computed before the Conv joins the Conv, and a Relu or Clip that
+ * alone consumes a Conv, Add, Sub, Mul or Div is fused into it. What remains are the steps of a
+ * run. Their outputs and workspaces live in one arena: each buffer is live from the step that
  * writes it to the last step that reads it, and buffers whose lives do
  * not overlap share memory (greedy, largest first, lowest free offset).
  */
@@ -227,37 +228,102 @@ static bool all_inputs_const(struct ox_kctx *k)
 	return true;
 }
 
+static int32_t root_of(const struct ox_plan *p, int32_t v)
+{
+	return p->v[v].alias >= 0 ? p->v[v].alias : v;
+}
+
 /*
- * A Relu or Clip that alone reads the float output of a Conv or an Add,
- * Sub, Mul or Div joins it. The producer is one of the last few steps
- * (an exported graph may put a branch's step between them): no step in
- * between reads its output, which only this node reads.
+ * The producer fusions look for: one of the last few steps (an exported
+ * graph may put a branch's step between them), whose output only the
+ * fusing node reads, so no step in between reads it.
  */
 #define OX_FUSE_BACK 4
 
+/*
+ * The step among the last OX_FUSE_BACK whose result is v: its output 0, or
+ * the output of the Add fused into it. NULL if none.
+ */
+static struct ox_step *producer(struct ox_kctx *k, int32_t v, uint32_t *at)
+{
+	struct ox_plan *p = k->plan;
+
+	for (uint32_t back = 1; back <= OX_FUSE_BACK && back <= p->n_steps; back++) {
+		struct ox_step *prev = &p->steps[p->n_steps - back];
+		if (prev->sum >= 0 ? prev->sum_out == v : k->m->nodes[prev->node].out[0] == v) {
+			*at = p->n_steps - back;
+			return prev;
+		}
+	}
+	return NULL;
+}
+
+/* Whether a and b have the same dtype and dims. */
+static bool same_shape(const struct onnx_tensor *a, const struct onnx_tensor *b)
+{
+	return a->dtype == b->dtype && a->rank == b->rank &&
+	       memcmp(a->dims, b->dims, a->rank * sizeof(a->dims[0])) == 0;
+}
+
+/*
+ * An Add of a float Conv's output, which nothing else reads, and a value
+ * of exactly its shape (a residual connection) joins the Conv: the Conv
+ * adds the value after its bias and before any activation fused later.
+ * The value must exist when the Conv runs: a graph input, a constant, or
+ * a step's output from before it. Returns the Conv's output, which the
+ * Add's output then shares, or -1.
+ */
+static int32_t fuse_sum(struct ox_kctx *k, const uint32_t *uses)
+{
+	struct ox_plan *p = k->plan;
+	const struct ox_node *n = k->n;
+	uint32_t at;
+
+	if (n->op != OX_ADD || n->n_in != 2 || n->in[0] < 0 || n->in[1] < 0)
+		return -1;
+	for (int side = 0; side < 2; side++) {
+		int32_t mine = n->in[side], other = n->in[1 - side];
+		struct ox_step *prev = producer(k, mine, &at);
+		if (prev == NULL || k->m->nodes[prev->node].op != OX_CONV || uses[mine] != 1 ||
+		    mine == other || !ox_conv_takes_sum(&prev->p) || prev->p.act != OX_ACT_NONE ||
+		    prev->sum >= 0)
+			continue;
+		const struct ox_pval *ov = &p->v[other], *cv = &p->v[mine];
+		if (cv->t.dtype != ONNX_FLOAT || !same_shape(&ov->t, &cv->t) ||
+		    !same_shape(&ov->t, &ox_out(k, 0)->t) ||
+		    (!ov->is_const && ov->input < 0 && p->v[root_of(p, other)].def >= (int32_t)at))
+			continue;
+		prev->sum = other;
+		prev->sum_out = n->out[0];
+		return mine;
+	}
+	return -1;
+}
+
+/*
+ * A Relu or Clip that alone reads the float output of a Conv or an Add,
+ * Sub, Mul or Div joins it.
+ */
 static bool try_fuse(struct ox_kctx *k, const uint32_t *uses)
 {
 	struct ox_plan *p = k->plan;
 	const struct ox_node *n = k->n;
+	uint32_t at;
 
 	if ((n->op != OX_RELU && n->op != OX_CLIP) || (n->op == OX_CLIP && k->st->p.axis != 0) ||
 	    uses[n->in[0]] != 1 || p->v[n->in[0]].t.dtype != ONNX_FLOAT)
 		return false;
-	for (uint32_t back = 1; back <= OX_FUSE_BACK && back <= p->n_steps; back++) {
-		struct ox_step *prev = &p->steps[p->n_steps - back];
-		const struct ox_node *pn = &k->m->nodes[prev->node];
-		if (pn->out[0] != n->in[0])
-			continue;
-		if ((pn->op != OX_CONV && pn->op != OX_ADD && pn->op != OX_SUB &&
-		     pn->op != OX_MUL && pn->op != OX_DIV) ||
-		    prev->p.act != OX_ACT_NONE)
-			return false;
-		prev->p.act = n->op == OX_RELU ? OX_ACT_RELU : OX_ACT_CLIP;
-		prev->p.a = k->st->p.a;
-		prev->p.b = k->st->p.b;
-		return true;
-	}
-	return false;
+	struct ox_step *prev = producer(k, n->in[0], &at);
+	if (prev == NULL)
+		return false;
+	enum ox_op op = k->m->nodes[prev->node].op;
+	if ((op != OX_CONV && op != OX_ADD && op != OX_SUB && op != OX_MUL && op != OX_DIV) ||
+	    prev->p.act != OX_ACT_NONE)
+		return false;
+	prev->p.act = n->op == OX_RELU ? OX_ACT_RELU : OX_ACT_CLIP;
+	prev->p.a = k->st->p.a;
+	prev->p.b = k->st->p.b;
+	return true;
 }
 
 static int plan_node(const struct onnx_model *m, struct ox_plan *p, uint32_t ni,
@@ -271,6 +337,7 @@ static int plan_node(const struct onnx_model *m, struct ox_plan *p, uint32_t ni,
 	free(st->p.pack); /* a slot left by a node that did not become a step */
 	memset(st, 0, sizeof(*st));
 	st->node = ni;
+	st->sum = -1;
 	for (uint32_t i = 0; i < n->n_in; i++) {
 		if (ox_in(&k, i) == NULL && i < ox_opdef(n->op)->min_in)
 			return ox_fail(&k, CU_EFORMAT, "input %u is required", i);
@@ -286,6 +353,11 @@ static int plan_node(const struct onnx_model *m, struct ox_plan *p, uint32_t ni,
 	struct ox_pval *o = ox_out(&k, 0), *i0 = ox_in(&k, 0);
 	if (o->is_const)
 		return 0;
+	int32_t shared = st->view ? -1 : fuse_sum(&k, uses);
+	if (shared >= 0) {
+		o->alias = root_of(p, shared);
+		return 0;
+	}
 	if (!st->view && try_fuse(&k, uses))
 		st->view = true;
 	if (st->view) {
@@ -321,9 +393,13 @@ static uint32_t *count_uses(const struct onnx_model *m)
 	return uses;
 }
 
-static int32_t root_of(const struct ox_plan *p, int32_t v)
+/* Value v is read at step s. */
+static void read_at(struct ox_plan *p, int32_t v, uint32_t s)
 {
-	return p->v[v].alias >= 0 ? p->v[v].alias : v;
+	struct ox_pval *r = &p->v[root_of(p, v)];
+
+	if ((int32_t)s > r->last)
+		r->last = (int32_t)s;
 }
 
 static void liveness(const struct onnx_model *m, struct ox_plan *p)
@@ -331,24 +407,13 @@ static void liveness(const struct onnx_model *m, struct ox_plan *p)
 	for (uint32_t s = 0; s < p->n_steps; s++) {
 		const struct ox_node *n = &m->nodes[p->steps[s].node];
 		for (uint32_t j = 0; j < n->n_in; j++)
-			if (n->in[j] >= 0) {
-				struct ox_pval *r = &p->v[root_of(p, n->in[j])];
-				if ((int32_t)s > r->last)
-					r->last = (int32_t)s;
-			}
+			if (n->in[j] >= 0)
+				read_at(p, n->in[j], s);
+		if (p->steps[s].sum >= 0)
+			read_at(p, p->steps[s].sum, s);
 	}
 	for (uint32_t i = 0; i < m->n_outputs; i++)
 		p->v[root_of(p, m->outputs[i])].last = INT32_MAX;
-	/* An alias read after its root's last direct use keeps the root alive. */
-	for (uint32_t s = 0; s < p->n_steps; s++) {
-		const struct ox_node *n = &m->nodes[p->steps[s].node];
-		for (uint32_t j = 0; j < n->n_in; j++)
-			if (n->in[j] >= 0 && p->v[n->in[j]].alias >= 0) {
-				struct ox_pval *r = &p->v[p->v[n->in[j]].alias];
-				if ((int32_t)s > r->last)
-					r->last = (int32_t)s;
-			}
-	}
 }
 
 struct ox_buf {

@@ -1,7 +1,7 @@
 /*
  * sgemm.c - the engine's own single-precision matrix product, for
- * convolutions: C[M,N] = A[M,K] B[K,N], then a bias per row and Relu or
- * Clip, in one pass over C.
+ * convolutions: C[M,N] = A[M,K] B[K,N], then a bias per row, a residual
+ * matrix (a fused Add) and Relu or Clip, in one pass over C.
  *
  * A (the weights) is packed once, at plan time, into micro-panels of MR
  * rows, K-block by K-block: [k][MR] with the rows past M zero. B is packed
@@ -11,8 +11,8 @@
  * convolution's im2col rows, made as they are packed). A micro-kernel
  * keeps an MR x NR tile of C in registers through one K-block: per k, it
  * loads NR values of B as vectors and multiplies them by each of the MR
- * values of A, broadcast. The last K-block adds the bias, applies the
- * activation and stores the tile, masked at the right edge.
+ * values of A, broadcast. The last K-block adds the bias and the residual,
+ * applies the activation and stores the tile, masked at the right edge.
  *
  * Kernels: AVX-512 (12 x 32, 24 accumulators of the 32 zmm registers) and
  * AVX2 with FMA (6 x 16, 12 of the 16 ymm). The CPU picks one at plan time
@@ -106,6 +106,21 @@ void ox_gemm_pack_a(int isa, const float *a, int64_t m, int64_t k, float *dst)
 	}
 }
 
+uint64_t ox_gemm_pack_bt_floats(int isa, int64_t n, int64_t k)
+{
+	return (uint64_t)round_up(n, ox_gemm_nr(isa)) * (uint64_t)k;
+}
+
+void ox_gemm_pack_bt(int isa, const float *w, int64_t n, int64_t k, float *dst)
+{
+	int64_t nr = ox_gemm_nr(isa);
+
+	for (int64_t j = 0; j < n; j += nr)
+		for (int64_t kk = 0; kk < k; kk++)
+			for (int64_t i = 0; i < nr; i++)
+				*dst++ = j + i < n ? w[(j + i) * k + kk] : 0.0f;
+}
+
 /* Columns [0, nc) of rows [0, kc) of b into panels of nr columns, [k][nr], zero-padded. */
 static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t nc, int nr, float *dst)
 {
@@ -124,11 +139,13 @@ static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t nc, int nr, 
 	}
 }
 
-/* Bias and activation of one value of C (a product with K = 0). */
-static float epi_one(const struct ox_gemm *g, float v, int64_t row)
+/* Bias, residual and activation of C[row, col] = v (a product with K = 0). */
+static float epi_one(const struct ox_gemm *g, float v, int64_t row, int64_t col)
 {
 	if (g->bias != NULL)
 		v += g->bias[row];
+	if (g->sum != NULL)
+		v += g->sum[row * g->ldc + col];
 	if (g->act == OX_ACT_RELU)
 		return v > 0.0f ? v : 0.0f;
 	if (g->act == OX_ACT_CLIP)
@@ -143,8 +160,9 @@ static float epi_one(const struct ox_gemm *g, float v, int64_t row)
 
 /* One MR512 x NR512 tile of C, rows [0, mr) and columns [0, nv) stored. */
 static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict a,
-                                const float *restrict b, float *restrict c, int64_t ldc, int nv,
-                                int flags, const struct ox_gemm *g, int64_t row0)
+                                const float *restrict b, float *restrict c, const float *sum,
+                                int64_t ldc, int nv, int flags, const struct ox_gemm *g,
+                                int64_t row0)
 {
 	__m512 c0[MR512], c1[MR512];
 
@@ -184,6 +202,11 @@ static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict 
 				v0 = _mm512_add_ps(v0, bv);
 				v1 = _mm512_add_ps(v1, bv);
 			}
+			if (sum != NULL) {
+				const float *si = sum + i * ldc;
+				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(k0, si));
+				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(k1, si + 16));
+			}
 			if (g->act == OX_ACT_RELU) {
 				/* max(v, 0) gives 0 for NaN, as v > 0 ? v : 0 does */
 				v0 = _mm512_max_ps(v0, zero);
@@ -201,12 +224,13 @@ static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict 
 }
 
 static T512 void kernel512(int mr, int64_t kc, const float *a, const float *b, float *c,
-                           int64_t ldc, int nv, int flags, const struct ox_gemm *g, int64_t row0)
+                           const float *sum, int64_t ldc, int nv, int flags,
+                           const struct ox_gemm *g, int64_t row0)
 {
 	switch (mr) {
 #define CASE(n)                                                                                    \
 	case n:                                                                                    \
-		tile512(n, kc, a, b, c, ldc, nv, flags, g, row0);                                  \
+		tile512(n, kc, a, b, c, sum, ldc, nv, flags, g, row0);                             \
 		break;
 		CASE(1)
 		CASE(2)
@@ -220,14 +244,15 @@ static T512 void kernel512(int mr, int64_t kc, const float *a, const float *b, f
 		CASE(10)
 		CASE(11)
 	default:
-		tile512(MR512, kc, a, b, c, ldc, nv, flags, g, row0);
+		tile512(MR512, kc, a, b, c, sum, ldc, nv, flags, g, row0);
 #undef CASE
 	}
 }
 
 static INLINE T256 void tile256(const int mr, int64_t kc, const float *restrict a,
-                                const float *restrict b, float *restrict c, int64_t ldc, int nv,
-                                int flags, const struct ox_gemm *g, int64_t row0)
+                                const float *restrict b, float *restrict c, const float *sum,
+                                int64_t ldc, int nv, int flags, const struct ox_gemm *g,
+                                int64_t row0)
 {
 	__m256 c0[MR256], c1[MR256];
 
@@ -266,6 +291,11 @@ static INLINE T256 void tile256(const int mr, int64_t kc, const float *restrict 
 				v0 = _mm256_add_ps(v0, bv);
 				v1 = _mm256_add_ps(v1, bv);
 			}
+			if (sum != NULL) {
+				const float *si = sum + i * ldc;
+				v0 = _mm256_add_ps(v0, _mm256_maskload_ps(si, k0));
+				v1 = _mm256_add_ps(v1, _mm256_maskload_ps(si + 8, k1));
+			}
 			if (g->act == OX_ACT_RELU) {
 				v0 = _mm256_max_ps(v0, zero);
 				v1 = _mm256_max_ps(v1, zero);
@@ -280,12 +310,13 @@ static INLINE T256 void tile256(const int mr, int64_t kc, const float *restrict 
 }
 
 static T256 void kernel256(int mr, int64_t kc, const float *a, const float *b, float *c,
-                           int64_t ldc, int nv, int flags, const struct ox_gemm *g, int64_t row0)
+                           const float *sum, int64_t ldc, int nv, int flags,
+                           const struct ox_gemm *g, int64_t row0)
 {
 	switch (mr) {
 #define CASE(n)                                                                                    \
 	case n:                                                                                    \
-		tile256(n, kc, a, b, c, ldc, nv, flags, g, row0);                                  \
+		tile256(n, kc, a, b, c, sum, ldc, nv, flags, g, row0);                             \
 		break;
 		CASE(1)
 		CASE(2)
@@ -293,7 +324,7 @@ static T256 void kernel256(int mr, int64_t kc, const float *a, const float *b, f
 		CASE(4)
 		CASE(5)
 	default:
-		tile256(MR256, kc, a, b, c, ldc, nv, flags, g, row0);
+		tile256(MR256, kc, a, b, c, sum, ldc, nv, flags, g, row0);
 #undef CASE
 	}
 }
@@ -312,25 +343,37 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 		for (int64_t k0 = 0; k0 < g->k; k0 += OX_GEMM_KC) {
 			int64_t kc = g->k - k0 < OX_GEMM_KC ? g->k - k0 : OX_GEMM_KC;
 			int flags = (k0 == 0 ? F_FIRST : 0) | (k0 + kc >= g->k ? F_LAST : 0);
-			if (g->pack != NULL)
+			/* panels of nr columns, kc values apart in bbuf, kstep in g->bp */
+			const float *panels = bbuf;
+			int64_t kstep = kc;
+			if (g->bp != NULL) {
+				panels = g->bp + nb * g->k + k0 * nr;
+				kstep = g->k;
+			} else if (g->pack != NULL) {
 				g->pack(g, k0, kc, nb, nc, bbuf);
-			else
+			} else {
 				pack_b(g->b + k0 * g->ldb + nb, g->ldb, kc, nc, nr, bbuf);
+			}
 			for (int64_t p = p0; p < p1; p++) {
 				int64_t row = p * mr, rows = g->m - row < mr ? g->m - row : mr;
 				const float *a = g->a + k0 * mp + row * kc;
 				float *c = g->c + row * g->ldc + nb;
+				const float *sum = g->sum != NULL && (flags & F_LAST)
+				                       ? g->sum + row * g->ldc + nb
+				                       : NULL;
 				for (int64_t j = 0; j < nc; j += nr) {
 					int nv = (int)(nc - j < nr ? nc - j : nr);
+					const float *sj = sum != NULL ? sum + j : NULL;
 #ifdef OX_HAVE_X86_KERNELS
 					if (g->isa == OX_ISA_AVX512)
-						kernel512((int)rows, kc, a, bbuf + j * kc, c + j,
-						          g->ldc, nv, flags, g, row);
+						kernel512((int)rows, kc, a, panels + j * kstep,
+						          c + j, sj, g->ldc, nv, flags, g, row);
 					else
-						kernel256((int)rows, kc, a, bbuf + j * kc, c + j,
-						          g->ldc, nv, flags, g, row);
+						kernel256((int)rows, kc, a, panels + j * kstep,
+						          c + j, sj, g->ldc, nv, flags, g, row);
 #else
-					(void)rows, (void)a, (void)c, (void)nv, (void)flags;
+					(void)rows, (void)a, (void)c, (void)nv, (void)flags,
+					    (void)sj, (void)panels, (void)kstep;
 #endif
 				}
 			}
@@ -340,5 +383,5 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 	if (g->k == 0)
 		for (int64_t r = p0 * mr; r < p1 * mr && r < g->m; r++)
 			for (int64_t j = n0; j < n1; j++)
-				g->c[r * g->ldc + j] = epi_one(g, 0.0f, r);
+				g->c[r * g->ldc + j] = epi_one(g, 0.0f, r, j);
 }

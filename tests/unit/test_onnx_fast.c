@@ -58,27 +58,43 @@ static float act(float v, enum ox_act a)
 	return v;
 }
 
-/* One product, whole and split in two by row panels and by columns, against the loop. */
-static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a, bool bias)
+/*
+ * One product, with a residual sum or not, against the loop: whole and
+ * split in two by row panels and by columns, then with B packed beforehand
+ * (from its transpose), whole and split by columns.
+ */
+static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a, bool bias,
+                          bool sum)
 {
 	float *am = malloc((size_t)(m * k + 1) * sizeof(float));
 	float *b = malloc((size_t)(k * n + 1) * sizeof(float));
+	float *bt = malloc((size_t)(k * n + 1) * sizeof(float));
 	float *bv = malloc((size_t)m * sizeof(float));
+	float *s = malloc((size_t)(m * n) * sizeof(float));
 	float *c = malloc((size_t)(m * n) * sizeof(float));
 	float *pa = malloc((ox_gemm_pack_a_floats(isa, m, k) + 1) * sizeof(float));
+	float *pb = malloc((ox_gemm_pack_bt_floats(isa, n, k) + 1) * sizeof(float));
 	float *buf = malloc(ox_gemm_pack_b_floats(isa) * sizeof(float));
 	int64_t mr = ox_gemm_mr(isa), panels = (m + mr - 1) / mr;
 
 	assert_non_null(am);
 	assert_non_null(b);
+	assert_non_null(bt);
 	assert_non_null(bv);
+	assert_non_null(s);
 	assert_non_null(c);
 	assert_non_null(pa);
+	assert_non_null(pb);
 	assert_non_null(buf);
 	fill(am, (size_t)(m * k));
 	fill(b, (size_t)(k * n));
 	fill(bv, (size_t)m);
+	fill(s, (size_t)(m * n));
+	for (int64_t q = 0; q < k; q++)
+		for (int64_t j = 0; j < n; j++)
+			bt[j * k + q] = b[q * n + j];
 	ox_gemm_pack_a(isa, am, m, k, pa);
+	ox_gemm_pack_bt(isa, bt, n, k, pb);
 	struct ox_gemm g = {.isa = isa,
 	                    .m = m,
 	                    .k = k,
@@ -89,41 +105,52 @@ static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act 
 	                    .c = c,
 	                    .ldc = n,
 	                    .bias = bias ? bv : NULL,
+	                    .sum = sum ? s : NULL,
 	                    .act = a,
 	                    .lo = -0.5f,
 	                    .hi = 0.5f};
-	for (int split = 0; split < 3; split++) {
+	for (int split = 0; split < 5; split++) {
 		for (int64_t i = 0; i < m * n; i++)
 			c[i] = NAN;
-		if (split == 0) {
-			ox_gemm_run(&g, 0, panels, 0, n, buf);
+		if (split >= 3) {
+			g.bp = pb;
+			/* the prepacked B is all that is read */
+			g.b = NULL;
+			g.ldb = 0;
+		}
+		if (split == 0 || split == 3) {
+			ox_gemm_run(&g, 0, panels, 0, n, split == 3 ? NULL : buf);
 		} else if (split == 1) {
 			ox_gemm_run(&g, 0, panels / 2, 0, n, buf);
 			ox_gemm_run(&g, panels / 2, panels, 0, n, buf);
 		} else {
 			int64_t half = n / 2 / ox_gemm_nr(isa) * ox_gemm_nr(isa);
-			ox_gemm_run(&g, 0, panels, 0, half, buf);
-			ox_gemm_run(&g, 0, panels, half, n, buf);
+			ox_gemm_run(&g, 0, panels, 0, half, split == 4 ? NULL : buf);
+			ox_gemm_run(&g, 0, panels, half, n, split == 4 ? NULL : buf);
 		}
 		for (int64_t i = 0; i < m; i++)
 			for (int64_t j = 0; j < n; j++) {
 				double want = bias ? bv[i] : 0.0;
 				for (int64_t q = 0; q < k; q++)
 					want += (double)am[i * k + q] * b[q * n + j];
+				if (sum)
+					want += s[i * n + j];
 				float w = act((float)want, a), got = c[i * n + j];
 				if (!(fabsf(got - w) <= 1e-4f * (1.0f + fabsf(w))))
-					fail_msg(
-					    "isa %d m %lld k %lld n %lld split %d: c[%lld][%lld] = "
-					    "%g, want %g",
-					    isa, (long long)m, (long long)k, (long long)n, split,
-					    (long long)i, (long long)j, got, w);
+					fail_msg("isa %d m %lld k %lld n %lld split %d sum %d: "
+					         "c[%lld][%lld] = %g, want %g",
+					         isa, (long long)m, (long long)k, (long long)n,
+					         split, sum, (long long)i, (long long)j, got, w);
 			}
 	}
 	free(am);
 	free(b);
+	free(bt);
 	free(bv);
+	free(s);
 	free(c);
 	free(pa);
+	free(pb);
 	free(buf);
 }
 
@@ -143,7 +170,8 @@ static void test_kernels(void **state)
 			for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++)
 				for (size_t l = 0; l < sizeof(ns) / sizeof(ns[0]); l++)
 					check_product(isa, ms[i], ks[j], ns[l],
-					              (enum ox_act)((i + j + l) % 3), (i + l) % 2);
+					              (enum ox_act)((i + j + l) % 3), (i + l) % 2,
+					              (i + j) % 2 == 1);
 	}
 	if (tested == 0)
 		skip();
@@ -188,7 +216,16 @@ struct conv_case {
 	int64_t pads[4]; /* top, left, bottom, right */
 	const char *act; /* NULL, "Relu" or "Clip" */
 	int64_t depth;   /* 0: a 2-d Conv; -1: 1-d (h must be 1); else 3-d of this depth */
+	/*
+	 * An Add between the Conv and its activation: 0 none; SUM_CONST of a
+	 * constant S (the Conv's output shape); SUM_BEFORE, Sigmoid(x) + the
+	 * Conv's output (a residual: the output has x's shape), Sigmoid placed
+	 * before the Conv; SUM_AFTER the same with Sigmoid after the Conv.
+	 */
+	int sum;
 };
+
+enum { SUM_CONST = 1, SUM_BEFORE, SUM_AFTER };
 
 /* Spatial geometry of a case along (depth, height, width): 1-d and 2-d padded with 1. */
 struct geo {
@@ -288,6 +325,9 @@ static void check_conv(const struct conv_case *cc)
 	const int64_t bd[1] = {cc->m};
 	struct pb *gr = pb_new(), *nd = pb_new();
 	struct onnx_model *model = NULL;
+	size_t ny = (size_t)(cc->n * cc->m * ov);
+	float *sv = malloc(ny * sizeof(float));
+	const char *conv_out = cc->act || cc->sum ? "c0" : "y", *add_out = cc->act ? "c" : "y";
 
 	assert_non_null(x);
 	assert_non_null(wt);
@@ -303,14 +343,36 @@ static void check_conv(const struct conv_case *cc)
 	fill(x, nx);
 	fill(wt, nw);
 	fill(b, (size_t)cc->m);
-	pb_node_begin(nd, "Conv", "x W B", cc->act ? "c" : "y");
+	assert_non_null(sv);
+	if (cc->sum == SUM_CONST)
+		fill(sv, ny);
+	else if (cc->sum != 0) {
+		assert_int_equal(ny, nx);
+		for (size_t i = 0; i < ny; i++)
+			sv[i] = 1.0f / (1.0f + expf(-x[i]));
+	}
+	if (cc->sum == SUM_BEFORE) {
+		pb_node_begin(nd, "Sigmoid", "x", "T");
+		pb_sub(gr, 1, nd);
+	}
+	pb_node_begin(nd, "Conv", "x W B", conv_out);
 	pb_attr_int(nd, "group", cc->group);
 	pb_attr_ints(nd, "strides", st, g.sp);
 	pb_attr_ints(nd, "dilations", dl, g.sp);
 	pb_attr_ints(nd, "pads", pads, 2 * g.sp);
 	pb_sub(gr, 1, nd);
+	if (cc->sum == SUM_AFTER) {
+		pb_node_begin(nd, "Sigmoid", "x", "T");
+		pb_sub(gr, 1, nd);
+	}
+	if (cc->sum == SUM_CONST)
+		pb_node_begin(nd, "Add", "c0 S", add_out);
+	else if (cc->sum != 0)
+		pb_node_begin(nd, "Add", "T c0", add_out);
+	if (cc->sum != 0)
+		pb_sub(gr, 1, nd);
 	if (cc->act != NULL) {
-		pb_node_begin(nd, cc->act, "c", "y");
+		pb_node_begin(nd, cc->act, cc->sum ? "c" : "c0", "y");
 		if (!strcmp(cc->act, "Clip")) {
 			pb_attr_float(nd, "min", -0.5f);
 			pb_attr_float(nd, "max", 0.5f);
@@ -319,11 +381,16 @@ static void check_conv(const struct conv_case *cc)
 	}
 	pb_tensor(gr, 5, "W", ONNX_FLOAT, wd, rank, wt, nw * sizeof(float));
 	pb_tensor(gr, 5, "B", ONNX_FLOAT, bd, 1, b, (size_t)cc->m * sizeof(float));
+	if (cc->sum == SUM_CONST) {
+		int64_t sd[5] = {cc->n, cc->m};
+		for (uint32_t i = 0; i < g.sp; i++)
+			sd[2 + i] = g.out[first + i];
+		pb_tensor(gr, 5, "S", ONNX_FLOAT, sd, rank, sv, ny * sizeof(float));
+	}
 	/* opset 6: Clip's bounds are attributes */
 	model = load_graph(gr, "x", xd, (int)rank, "y", 6);
 	struct onnx_tensor in = {ONNX_FLOAT, rank, {0}, x}, out[1];
 	memcpy(in.dims, xd, rank * sizeof(int64_t));
-	size_t ny = (size_t)(cc->n * cc->m * ov);
 	for (unsigned t = 1; t <= 2; t++) {
 		struct onnx_session *s = run_model(model, t, &in, out);
 		assert_int_equal(onnx_tensor_count(&out[0]), ny);
@@ -342,6 +409,8 @@ static void check_conv(const struct conv_case *cc)
 					int64_t o[3] = {q / (g.out[1] * g.out[2]),
 					                q / g.out[2] % g.out[1], q % g.out[2]};
 					float want = (float)conv_one(cc, &g, x, wt, b, i, oc, o);
+					if (cc->sum != 0)
+						want += sv[(i * cc->m + oc) * ov + q];
 					if (cc->act != NULL)
 						want = act(want, !strcmp(cc->act, "Relu")
 						                     ? OX_ACT_RELU
@@ -357,8 +426,8 @@ static void check_conv(const struct conv_case *cc)
 						    (long long)i, (long long)oc, (long long)q, got,
 						    want);
 				}
-		/* two threads split the same sums the same way */
-		if (t == 2)
+		/* two threads split our kernels' sums the same way (not BLAS's) */
+		if (t == 2 && ox_gemm_isa() != OX_ISA_NONE)
 			assert_memory_equal(y1, y, ny * sizeof(float));
 		onnx_session_free(s);
 	}
@@ -367,6 +436,7 @@ static void check_conv(const struct conv_case *cc)
 	free(x);
 	free(wt);
 	free(b);
+	free(sv);
 	free(nd);
 }
 
@@ -374,44 +444,59 @@ static void test_conv_paths(void **state)
 {
 	static const struct conv_case cases[] = {
 	    /* 3x3, pads 1: output rows shorter than a tile, several runs per panel */
-	    {1, 3, 8, 1, 10, 9, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
+	    {1, 3, 8, 1, 10, 9, 3, 1, 1, {1, 1, 1, 1}, NULL, 0, 0},
 	    /* K = 288 over two K-blocks, 576 columns over two column blocks, Relu fused */
-	    {1, 32, 20, 1, 24, 24, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
+	    {1, 32, 20, 1, 24, 24, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, 0},
 	    /* 7x7 stride 2 pads 3 (resnet's first layer, smaller) */
-	    {2, 3, 10, 1, 20, 20, 7, 2, 1, {3, 3, 3, 3}, NULL, 0},
+	    {2, 3, 10, 1, 20, 20, 7, 2, 1, {3, 3, 3, 3}, NULL, 0, 0},
 	    /* dilation 2, stride 2, asymmetric pads, Clip fused */
-	    {1, 8, 12, 1, 15, 13, 3, 2, 2, {1, 0, 2, 1}, "Clip", 0},
+	    {1, 8, 12, 1, 15, 13, 3, 2, 2, {1, 0, 2, 1}, "Clip", 0, 0},
 	    /* stride 3, no pads, output rows of 3 */
-	    {1, 4, 5, 1, 11, 11, 2, 3, 1, {0, 0, 0, 0}, NULL, 0},
+	    {1, 4, 5, 1, 11, 11, 2, 3, 1, {0, 0, 0, 0}, NULL, 0, 0},
 	    /* groups (not depthwise) */
-	    {2, 6, 9, 3, 8, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
+	    {2, 6, 9, 3, 8, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, 0},
 	    /* few columns, many rows: two threads split the product by row panels */
-	    {1, 32, 64, 1, 7, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0},
-	    {1, 16, 192, 1, 14, 14, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
+	    {1, 32, 64, 1, 7, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, 0},
+	    {1, 16, 192, 1, 14, 14, 3, 1, 1, {1, 1, 1, 1}, NULL, 0, 0},
 	    /* pointwise: the input is B itself; a batch split across threads */
-	    {5, 16, 24, 1, 9, 7, 1, 1, 1, {0, 0, 0, 0}, NULL, 0},
+	    {5, 16, 24, 1, 9, 7, 1, 1, 1, {0, 0, 0, 0}, NULL, 0, 0},
 	    /* 1x1 stride 2 (resnet's downsampling) */
-	    {1, 16, 8, 1, 14, 14, 1, 2, 1, {0, 0, 0, 0}, NULL, 0},
+	    {1, 16, 8, 1, 14, 14, 1, 2, 1, {0, 0, 0, 0}, NULL, 0, 0},
 	    /* depthwise: stride 1 on the padded width, stride 2 and 3 by column phase */
-	    {2, 5, 5, 5, 12, 11, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0},
-	    {1, 7, 7, 7, 13, 12, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0},
-	    {1, 4, 4, 4, 17, 16, 5, 3, 2, {2, 1, 0, 3}, NULL, 0},
-	    {1, 6, 6, 6, 9, 10, 4, 1, 2, {3, 0, 1, 2}, NULL, 0},
+	    {2, 5, 5, 5, 12, 11, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, 0},
+	    {1, 7, 7, 7, 13, 12, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0, 0},
+	    {1, 4, 4, 4, 17, 16, 5, 3, 2, {2, 1, 0, 3}, NULL, 0, 0},
+	    {1, 6, 6, 6, 9, 10, 4, 1, 2, {3, 0, 1, 2}, NULL, 0, 0},
 	    /* depthwise: pads larger than the stride; one output per axis (no phases);
 	     * a single tap */
-	    {1, 3, 3, 3, 10, 9, 5, 2, 1, {3, 4, 2, 0}, "Relu", 0},
-	    {2, 2, 2, 2, 3, 3, 3, 5, 1, {1, 1, 1, 1}, NULL, 0},
-	    {1, 4, 4, 4, 6, 7, 1, 2, 1, {0, 0, 0, 0}, "Clip", 0},
+	    {1, 3, 3, 3, 10, 9, 5, 2, 1, {3, 4, 2, 0}, "Relu", 0, 0},
+	    {2, 2, 2, 2, 3, 3, 3, 5, 1, {1, 1, 1, 1}, NULL, 0, 0},
+	    {1, 4, 4, 4, 6, 7, 1, 2, 1, {0, 0, 0, 0}, "Clip", 0, 0},
 	    /* one output, larger than its input by the pads */
-	    {1, 2, 3, 1, 1, 1, 3, 1, 1, {1, 1, 1, 1}, NULL, 0},
+	    {1, 2, 3, 1, 1, 1, 3, 1, 1, {1, 1, 1, 1}, NULL, 0, 0},
 	    /* 1-d and 3-d: dense and depthwise, unit and other strides */
-	    {2, 4, 6, 1, 1, 19, 3, 1, 1, {0, 1, 0, 1}, "Relu", -1},
-	    {1, 5, 5, 5, 1, 23, 5, 2, 2, {0, 2, 0, 1}, NULL, -1},
-	    {1, 3, 4, 1, 6, 7, 3, 1, 1, {1, 1, 1, 1}, NULL, 5},
-	    {1, 3, 5, 1, 7, 6, 2, 2, 1, {0, 1, 1, 0}, "Clip", 6},
-	    {2, 4, 4, 4, 6, 7, 3, 1, 1, {1, 1, 1, 1}, NULL, 5},
-	    {1, 3, 3, 3, 9, 8, 3, 2, 2, {2, 1, 1, 2}, "Relu", 7},
-	    {1, 2, 2, 2, 9, 8, 3, 1, 2, {2, 2, 2, 2}, NULL, 7},
+	    {2, 4, 6, 1, 1, 19, 3, 1, 1, {0, 1, 0, 1}, "Relu", -1, 0},
+	    {1, 5, 5, 5, 1, 23, 5, 2, 2, {0, 2, 0, 1}, NULL, -1, 0},
+	    {1, 3, 4, 1, 6, 7, 3, 1, 1, {1, 1, 1, 1}, NULL, 5, 0},
+	    {1, 3, 5, 1, 7, 6, 2, 2, 1, {0, 1, 1, 0}, "Clip", 6, 0},
+	    {2, 4, 4, 4, 6, 7, 3, 1, 1, {1, 1, 1, 1}, NULL, 5, 0},
+	    {1, 3, 3, 3, 9, 8, 3, 2, 2, {2, 1, 1, 2}, "Relu", 7, 0},
+	    {1, 2, 2, 2, 9, 8, 3, 1, 2, {2, 2, 2, 2}, NULL, 7, 0},
+	    /*
+	     * Transposed products (few positions, channels as the lanes): 7x7
+	     * and 5x5 planes, one image and a batch, pointwise, a stride, every
+	     * residual sum
+	     */
+	    {1, 64, 64, 1, 7, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, SUM_BEFORE},
+	    {4, 8, 64, 1, 5, 5, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, SUM_CONST},
+	    {1, 40, 48, 1, 6, 6, 1, 1, 1, {0, 0, 0, 0}, NULL, 0, SUM_CONST},
+	    {2, 24, 48, 1, 9, 9, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0, 0},
+	    {1, 32, 32, 1, 5, 5, 1, 1, 1, {0, 0, 0, 0}, NULL, 0, SUM_AFTER},
+	    /* residual sums on the usual product, batches split by image, BLAS-free depthwise */
+	    {1, 8, 8, 1, 20, 20, 3, 1, 1, {1, 1, 1, 1}, NULL, 0, SUM_BEFORE},
+	    {1, 8, 8, 1, 18, 17, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, SUM_AFTER},
+	    {4, 5, 12, 1, 9, 9, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0, SUM_CONST},
+	    {1, 6, 6, 6, 9, 9, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, SUM_BEFORE},
 	};
 
 	(void)state;
@@ -492,12 +577,21 @@ static void test_conv_huge_pads(void **state)
 		pb_value_info(g, 11, "x", ONNX_FLOAT, xd, 5);
 		pb_value_info(g, 12, "y", ONNX_FLOAT, NULL, -1);
 		pb_model(m, 13, g);
-		/* the shapes are known: the model is planned, and refused, as it loads */
-		assert_int_equal(onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why)),
-		                 CU_ELIMIT);
-		assert_null(model);
-		if (strstr(why, "too large") == NULL)
-			fail_msg("reason '%s'", why);
+		/*
+		 * The shapes are known: the model is planned, and refused, as it
+		 * loads. Through BLAS, a dense Conv makes im2col rows from the
+		 * input without a padded copy: that one loads.
+		 */
+		int rc = onnx_model_load(m->b, m->n, NULL, &model, why, sizeof(why));
+		if (group == 1 && ox_gemm_isa() == OX_ISA_NONE) {
+			assert_int_equal(rc, 0);
+			onnx_model_free(model);
+		} else {
+			assert_int_equal(rc, CU_ELIMIT);
+			assert_null(model);
+			if (strstr(why, "too large") == NULL)
+				fail_msg("reason '%s'", why);
+		}
 		free(m);
 		free(g);
 		free(nd);
