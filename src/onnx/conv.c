@@ -234,14 +234,15 @@ static uint64_t round16(uint64_t v)
  * (the vector lanes, which channel counts fill). For a few positions
  * (small planes: ResNet's 7x7 and 14x14) whose count leaves the columns
  * of the usual orientation's last tile idle: when that saves a tenth of
- * the multiply-adds. One group only.
+ * the multiply-adds. One group only, and not a pointwise Conv: its B is
+ * the input itself, which the transposed product would have to pack.
  */
 static bool by_positions(const struct ox_window *w, int isa)
 {
 	uint64_t pos = ovol(w), m = (uint64_t)w->m, mr = (uint64_t)ox_gemm_mr(isa),
 	         nr = (uint64_t)ox_gemm_nr(isa);
 
-	if (w->group != 1 || pos > OX_POS_MAX || mr == 0)
+	if (w->group != 1 || pos > OX_POS_MAX || mr == 0 || is_pointwise(w))
 		return false;
 	uint64_t usual = (m + mr - 1) / mr * mr * ((pos + nr - 1) / nr * nr);
 	uint64_t moved = pos * ((m + nr - 1) / nr * nr);

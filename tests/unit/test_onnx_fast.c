@@ -484,8 +484,8 @@ static void test_conv_paths(void **state)
 	    {1, 2, 2, 2, 9, 8, 3, 1, 2, {2, 2, 2, 2}, NULL, 7, 0},
 	    /*
 	     * Transposed products (few positions, channels as the lanes): 7x7
-	     * and 5x5 planes, one image and a batch, pointwise, a stride, every
-	     * residual sum
+	     * and 5x5 planes, one image and a batch, a stride, every residual
+	     * sum; pointwise ones stay with the usual product
 	     */
 	    {1, 64, 64, 1, 7, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, SUM_BEFORE},
 	    {4, 8, 64, 1, 5, 5, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, SUM_CONST},
