@@ -214,11 +214,6 @@ static void pad_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
 	}
 }
 
-/*
- * Constant weights of a Conv the engine's own product runs: pack them for
- * its kernel now, group by group. The workspace is each thread's B buffer,
- * where the im2col rows are made as they are packed.
- */
 /* Products with at most this many output positions may go transposed (by_positions). */
 #define OX_POS_MAX 256
 
@@ -273,6 +268,12 @@ static bool pos_layout(const struct ox_window *w, int isa, uint64_t max, struct 
 	return true;
 }
 
+/*
+ * Constant weights of a Conv the engine's own product runs: pack them for
+ * its kernel now, group by group, and size the workspace: per image slice,
+ * the padded input and a transposed product's buffers; per thread, a B
+ * buffer, where the im2col rows are made as they are packed.
+ */
 static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 {
 	struct ox_params *p = &k->st->p;
@@ -839,6 +840,24 @@ static void packed_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 }
 
 /*
+ * Product j on the caller's thread with B buffer slice, or split across
+ * pool: by column panels, or by row panels when the columns are few.
+ * Products under OX_SPLIT_MIN multiply-adds stay on one thread.
+ */
+static void run_packed(struct packed_job *j, struct ox_pool *pool, unsigned slice)
+{
+	uint64_t col_panels = (uint64_t)((j->g.n + j->nr - 1) / j->nr), mp = (uint64_t)j->mp;
+
+	if (pool == NULL || (uint64_t)j->g.m * (uint64_t)j->g.n * (uint64_t)j->g.k < OX_SPLIT_MIN) {
+		j->by_cols = false;
+		packed_range(j, 0, mp, slice);
+		return;
+	}
+	j->by_cols = col_panels >= 4 * (uint64_t)ox_pool_threads(pool) || col_panels >= mp;
+	ox_parallel_for(pool, j->by_cols ? col_panels : mp, packed_range, j);
+}
+
+/*
  * Output channels y of group grp from its input x (padded, unless the Conv
  * is pointwise): the product, bias, residual sum (at y's place in the
  * fused Add's other operand, or NULL) and activation.
@@ -873,15 +892,7 @@ static void packed_product(const struct gemm_ctx *d, const float *x, float *y, c
 	    .nr = ox_gemm_nr(isa),
 	    .mp = (mg + mr - 1) / mr,
 	};
-	uint64_t col_panels = (d->ov + (uint64_t)j.nr - 1) / (uint64_t)j.nr;
-	unsigned t = ox_pool_threads(d->inner);
-
-	if (d->inner == NULL || (uint64_t)mg * d->ov * (uint64_t)kk < OX_SPLIT_MIN) {
-		packed_range(&j, 0, (uint64_t)j.mp, slice);
-		return;
-	}
-	j.by_cols = col_panels >= 4 * (uint64_t)t || col_panels >= (uint64_t)j.mp;
-	ox_parallel_for(d->inner, j.by_cols ? col_panels : (uint64_t)j.mp, packed_range, &j);
+	run_packed(&j, d->inner, slice);
 }
 
 /*
@@ -965,14 +976,11 @@ static void positions_product(const struct gemm_ctx *d, const float *xp, float *
 	    .nr = nr,
 	    .mp = (pj.pos + mr - 1) / mr,
 	};
-	uint64_t col_panels = (uint64_t)((w->m + nr - 1) / nr);
 	bool split = d->inner != NULL && (uint64_t)w->m * d->ov * (uint64_t)pj.kk >= OX_SPLIT_MIN;
 	struct ox_pool *pool = split ? d->inner : NULL;
 
 	ox_parallel_for(pool, (uint64_t)j.mp, pack_positions, &pj);
-	j.by_cols =
-	    col_panels >= 4 * (uint64_t)ox_pool_threads(pool) || col_panels >= (uint64_t)j.mp;
-	ox_parallel_for(pool, j.by_cols ? col_panels : (uint64_t)j.mp, packed_range, &j);
+	run_packed(&j, pool, 0);
 	ox_parallel_for(pool, (uint64_t)w->m, unpose, &pj);
 }
 
@@ -996,15 +1004,6 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 		const float *sn = r->sum != NULL
 		                      ? (const float *)r->sum->data + n * (uint64_t)w->m * d->ov
 		                      : NULL;
-		if (r->p->by_pos) {
-			if (needs_pad(w)) {
-				struct pad_job pj = {w, xn, ws};
-				ox_parallel_for(d->inner, (uint64_t)w->c, pad_range, &pj);
-				xn = ws;
-			}
-			positions_product(d, xn, yn, sn, ws, bias);
-			continue;
-		}
 		if (r->p->pack != NULL) {
 			uint64_t gin = (uint64_t)j.cg * d->plane;
 			if (!is_pointwise(w) && needs_pad(w)) {
@@ -1012,6 +1011,10 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 				ox_parallel_for(d->inner, (uint64_t)w->c, pad_range, &pj);
 				xn = ws;
 				gin = (uint64_t)j.cg * padded_vol(w);
+			}
+			if (r->p->by_pos) { /* one group, not pointwise */
+				positions_product(d, xn, yn, sn, ws, bias);
+				continue;
 			}
 			for (int64_t g = 0; g < w->group; g++) {
 				uint64_t at = (uint64_t)g * j.mg * d->ov;

@@ -333,8 +333,8 @@ void ox_parallel_for(struct ox_pool *p, uint64_t n, ox_range_fn fn, void *ctx);
 /*
  * The engine's own matrix product (sgemm.c), for convolutions: C[m, n] =
  * A[m, k] B[k, n] with A packed beforehand, then per row r: + bias[r], +
- * a residual sum[r, :] and the activation. Kernels by instruction set; OX_ISA_NONE means none (use
- * BLAS).
+ * a residual sum[r, :] and the activation. Kernels by instruction set;
+ * OX_ISA_NONE means none (use BLAS).
  */
 enum { OX_ISA_NONE, OX_ISA_AVX2, OX_ISA_AVX512 };
 #define OX_GEMM_KC     256 /* rows of B per block */

@@ -9,10 +9,11 @@
  * Squeeze, Unsqueeze and Dropout are views sharing their input's memory;
  * an Add of a Conv's output (read by nothing else) and a value of the same
  * shape computed before the Conv joins the Conv, and a Relu or Clip that
- * alone consumes a Conv, Add, Sub, Mul or Div is fused into it. What remains are the steps of a
- * run. Their outputs and workspaces live in one arena: each buffer is live from the step that
- * writes it to the last step that reads it, and buffers whose lives do
- * not overlap share memory (greedy, largest first, lowest free offset).
+ * alone consumes a Conv, Add, Sub, Mul or Div is fused into it. What
+ * remains are the steps of a run. Their outputs and workspaces live in one
+ * arena: each buffer is live from the step that writes it to the last step
+ * that reads it, and buffers whose lives do not overlap share memory
+ * (greedy, largest first, lowest free offset).
  */
 #include <stdarg.h>
 #include <stdio.h>
