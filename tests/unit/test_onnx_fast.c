@@ -721,6 +721,46 @@ static void test_fuse_back(void **state)
 	free(nd);
 }
 
+/*
+ * A Conv's output read by its Add and again later: the Add must not fuse
+ * into the Conv (the Conv's memory would then hold the sum), and z =
+ * (2x + S) + 2x.
+ */
+static void test_fuse_sum_shared(void **state)
+{
+	enum { N = 2 * 9 * 11 };
+	static float x[N], sv[N];
+	const int64_t xd[4] = {1, 2, 9, 11}, wd[4] = {2, 2, 1, 1};
+	const float wt[4] = {2, 0, 0, 2};
+	struct pb *g = pb_new(), *nd = pb_new();
+
+	(void)state;
+	fill(x, N);
+	fill(sv, N);
+	pb_node_begin(nd, "Conv", "x W", "c0");
+	pb_sub(g, 1, nd);
+	pb_node_begin(nd, "Add", "c0 S", "a");
+	pb_sub(g, 1, nd);
+	pb_node_begin(nd, "Add", "a c0", "z");
+	pb_sub(g, 1, nd);
+	pb_tensor(g, 5, "W", ONNX_FLOAT, wd, 4, wt, sizeof(wt));
+	pb_tensor(g, 5, "S", ONNX_FLOAT, xd, 4, sv, sizeof(sv));
+	struct onnx_model *model = load_graph(g, "x", xd, 4, "z", 13);
+	struct onnx_tensor in = {ONNX_FLOAT, 4, {1, 2, 9, 11}, x}, out[1];
+	for (unsigned t = 1; t <= 2; t++) {
+		struct onnx_session *s = run_model(model, t, &in, out);
+		const float *z = out[0].data;
+		for (size_t i = 0; i < N; i++) {
+			float c = 2.0f * x[i], want = (c + sv[i]) + c;
+			if (fabsf(z[i] - want) > 1e-5f * (1.0f + fabsf(want)))
+				fail_msg("t%u: z[%zu] = %g, want %g", t, i, z[i], want);
+		}
+		onnx_session_free(s);
+	}
+	onnx_model_free(model);
+	free(nd);
+}
+
 struct gemm_case {
 	int64_t m, n, k;
 	int trans_b;
@@ -812,10 +852,11 @@ static void test_gemm_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kernels),        cmocka_unit_test(test_kernel_nan),
-	    cmocka_unit_test(test_conv_paths),     cmocka_unit_test(test_maxpool_2x2),
-	    cmocka_unit_test(test_conv_huge_pads), cmocka_unit_test(test_gemm_rows),
-	    cmocka_unit_test(test_binary_act),     cmocka_unit_test(test_fuse_back),
+	    cmocka_unit_test(test_kernels),         cmocka_unit_test(test_kernel_nan),
+	    cmocka_unit_test(test_conv_paths),      cmocka_unit_test(test_maxpool_2x2),
+	    cmocka_unit_test(test_conv_huge_pads),  cmocka_unit_test(test_gemm_rows),
+	    cmocka_unit_test(test_binary_act),      cmocka_unit_test(test_fuse_back),
+	    cmocka_unit_test(test_fuse_sum_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
