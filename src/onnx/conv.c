@@ -1,8 +1,11 @@
 /*
  * conv.c - Conv. With constant weights and a kernel of sgemm.c for this
- * CPU: the weights packed at plan time, im2col rows packed straight from
- * the padded input into sgemm.c's B panels, bias and a fused Relu or Clip
- * in the kernel's store. Otherwise: im2col and BLAS sgemm per image and
+ * CPU, the weights are packed at plan time and a dense Conv goes by
+ * sgemm.c's direct product, which reads the padded input in place (no
+ * im2col at all); the bias, a fused residual and a fused Relu or Clip in
+ * the kernel's store. Grouped convs, and those with few output channels,
+ * go by the usual product, im2col rows packed straight from the padded
+ * input into its B panels. Otherwise: im2col and BLAS sgemm per image and
  * group, bias and activation in one pass after. 1x1 convs with unit stride
  * and no padding multiply the input directly; depthwise convs (one input
  * and one output channel per group) use one direct kernel over padded channels.
@@ -214,65 +217,66 @@ static void pad_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
 	}
 }
 
-/* Products with at most this many output positions may go transposed (by_positions). */
-#define OX_POS_MAX 256
-
 static uint64_t round16(uint64_t v)
 {
 	return (v + 15) / 16 * 16;
 }
 
 /*
- * Whether the product goes transposed: C^T[positions, channels] =
- * im2col^T W^T, the output positions as the rows of A (broadcast: a short
- * last panel costs only its rows) and the channels as the columns of B
- * (the vector lanes, which channel counts fill). For a few positions
- * (small planes: ResNet's 7x7 and 14x14) whose count leaves the columns
- * of the usual orientation's last tile idle: when that saves a tenth of
- * the multiply-adds. One group only, and not a pointwise Conv: its B is
- * the input itself, which the transposed product would have to pack.
+ * Whether the Conv goes by the direct product (ox_direct_run), which reads
+ * its A from the padded input in place: no im2col rows to pack. One group,
+ * not pointwise (the usual product's B is then the input itself), K up to
+ * OX_DIRECT_KMAX, offsets that fit an int32, and at most a tenth more
+ * multiply-adds than the usual product (the direct one's tiles are
+ * positions by channels: few channels leave their columns idle).
  */
-static bool by_positions(const struct ox_window *w, int isa)
+static bool use_direct(const struct ox_window *w, int isa)
 {
-	uint64_t pos = ovol(w), m = (uint64_t)w->m, mr = (uint64_t)ox_gemm_mr(isa),
-	         nr = (uint64_t)ox_gemm_nr(isa);
+	uint64_t pos = ovol(w), m = (uint64_t)w->m, kk = (uint64_t)w->c * kvol(w);
+	uint64_t mr = (uint64_t)ox_gemm_mr(isa), nr = (uint64_t)ox_gemm_nr(isa);
 
-	if (w->group != 1 || pos > OX_POS_MAX || mr == 0 || is_pointwise(w))
+	if (w->group != 1 || mr == 0 || is_pointwise(w) || kk == 0 || kk > OX_DIRECT_KMAX)
+		return false;
+	if (!padded_fits(w, INT32_MAX) || padded_vol(w) > INT32_MAX / (uint64_t)w->c ||
+	    pos > INT32_MAX)
 		return false;
 	uint64_t usual = (m + mr - 1) / mr * mr * ((pos + nr - 1) / nr * nr);
-	uint64_t moved = pos * ((m + nr - 1) / nr * nr);
-	return moved * 10 <= usual * 9;
+	uint64_t direct = (pos + mr - 1) / mr * mr * ((m + nr - 1) / nr * nr);
+	return direct * 10 <= usual * 11;
 }
 
-/* A transposed product's workspace of one image: the padded input, im2col^T packed, C^T. */
-struct pos_ws {
-	uint64_t cols, ct; /* offsets in floats; the padded input is at 0 */
-	uint64_t total;
-};
-
 /*
- * The layout for w, whose channels, K and padded volume are at most max
- * (checked by the caller); false if a part has more than max floats.
+ * The direct product's offsets into the padded input (one group): for
+ * each row of K (input channel, then kernel tap) where it lies from a
+ * window's start, then for each output position where its window starts.
  */
-static bool pos_layout(const struct ox_window *w, int isa, uint64_t max, struct pos_ws *s)
+static void direct_offsets(const struct ox_window *w, int32_t *offs)
 {
-	uint64_t kk = (uint64_t)w->c * kvol(w), pv = needs_pad(w) ? padded_vol(w) : 0;
-	uint64_t cols = ox_gemm_pack_a_floats(isa, (int64_t)ovol(w), (int64_t)kk);
+	int64_t p[OX_SP];
 
-	/* positions <= OX_POS_MAX: the parts are products of small factors and of values <= max */
-	if ((pv != 0 && (uint64_t)w->c > max / pv) || cols > max || ovol(w) * (uint64_t)w->m > max)
-		return false;
-	s->cols = round16(pv * (uint64_t)w->c);
-	s->ct = s->cols + round16(cols);
-	s->total = s->ct + round16(ovol(w) * (uint64_t)w->m);
-	return true;
+	padded_dims(w, p);
+	int64_t plane = p[0] * p[1] * p[2];
+	for (int64_t c = 0; c < w->c; c++)
+		for (int64_t a = 0; a < w->k[0]; a++)
+			for (int64_t b = 0; b < w->k[1]; b++)
+				for (int64_t e = 0; e < w->k[2]; e++)
+					*offs++ =
+					    (int32_t)(c * plane +
+					              (a * w->d[0] * p[1] + b * w->d[1]) * p[2] +
+					              e * w->d[2]);
+	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
+		for (int64_t o1 = 0; o1 < w->out[1]; o1++)
+			for (int64_t o2 = 0; o2 < w->out[2]; o2++)
+				*offs++ = (int32_t)((o0 * w->s[0] * p[1] + o1 * w->s[1]) * p[2] +
+				                    o2 * w->s[2]);
 }
 
 /*
- * Constant weights of a Conv the engine's own product runs: pack them for
- * its kernel now, group by group, and size the workspace: per image slice,
- * the padded input and a transposed product's buffers; per thread, a B
- * buffer, where the im2col rows are made as they are packed.
+ * Constant weights of a Conv the engine's own products run: pack them for
+ * the kernel now, group by group (with the direct product's offsets after
+ * them), and size the workspace: per image slice, the padded input; per
+ * thread, for the usual product, a B buffer, where the im2col rows are
+ * made as they are packed.
  */
 static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 {
@@ -285,13 +289,15 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 	/* Sizes below are products of these: bound each first. */
 	if ((needs_pad(w) && !padded_fits(w, max)) || (uint64_t)kk > max || (uint64_t)w->c > max)
 		return ox_fail(k, CU_ELIMIT, "the Conv's buffers are too large");
-	p->by_pos = by_positions(w, isa);
+	p->direct = use_direct(w, isa);
 	uint64_t per =
-	    p->by_pos ? ox_gemm_pack_bt_floats(isa, mg, kk) : ox_gemm_pack_a_floats(isa, mg, kk);
+	    p->direct ? ox_gemm_pack_bt_floats(isa, mg, kk) : ox_gemm_pack_a_floats(isa, mg, kk);
 	uint64_t bytes = per * (uint64_t)w->group * sizeof(float);
 	uint64_t bufs =
-	    p->by_pos ? 0 : ox_gemm_pack_b_floats(isa) * k->plan->threads * sizeof(float);
+	    p->direct ? 0 : ox_gemm_pack_b_floats(isa) * k->plan->threads * sizeof(float);
 
+	if (p->direct) /* K plus the positions (< 2^31 each) */
+		bytes += ((uint64_t)kk + ovol(w)) * sizeof(int32_t);
 	k->plan->const_bytes += bytes;
 	if (k->plan->const_bytes > k->m->lim.max_memory || bufs > k->m->lim.max_memory)
 		return ox_fail(k, CU_ELIMIT, "the packed weights exceed the memory limit");
@@ -299,24 +305,23 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 		return CU_ENOMEM;
 	for (int64_t g = 0; g < w->group; g++) {
 		const float *wg = (const float *)wt->t.data + (uint64_t)g * (uint64_t)(mg * kk);
-		if (p->by_pos)
+		if (p->direct)
 			ox_gemm_pack_bt(isa, wg, mg, kk, p->pack + (uint64_t)g * per);
 		else
 			ox_gemm_pack_a(isa, wg, mg, kk, p->pack + (uint64_t)g * per);
 	}
+	if (p->direct) {
+		p->offs = (int32_t *)(p->pack + per);
+		direct_offsets(w, p->offs);
+	}
 	p->isa = isa;
 	/*
-	 * Per image slice, the padded input (unless it is the input) and, for a
-	 * transposed product, im2col^T and C^T; then per thread, a B buffer.
-	 * Each in whole cache lines: the slices' buffers share none.
+	 * Per image slice, the padded input (unless it is the input); then per
+	 * thread, a B buffer. Each in whole cache lines: the slices' buffers
+	 * share none.
 	 */
 	p->mid = 0;
-	if (p->by_pos) {
-		struct pos_ws s;
-		if (!pos_layout(w, isa, max, &s) || s.total > k->m->lim.max_memory / sizeof(float))
-			return ox_fail(k, CU_ELIMIT, "the Conv's buffers are too large");
-		p->mid = (int64_t)s.total;
-	} else if (!is_pointwise(w) && needs_pad(w)) {
+	if (!is_pointwise(w) && needs_pad(w)) {
 		uint64_t pv = padded_vol(w);
 		if (pv != 0 && (uint64_t)w->c > max / pv)
 			return ox_fail(k, CU_ELIMIT, "the padded input is too large");
@@ -750,8 +755,7 @@ struct conv_run {
  * input xp, into panels of nr columns ([k][nr], zero-padded, one after
  * another): no bounds to check, no im2col buffer. A row of a panel is a
  * few runs, one per output row it crosses, each a copy (stride 1) or a
- * gather. These are sgemm.c's B panels of the usual product, and its A
- * panels (nr = mr) of the transposed one.
+ * gather: sgemm.c's B panels.
  */
 OX_HOT static void pack_cols(const struct ox_window *w, const float *xp, int nr, int64_t k0,
                              int64_t kc, int64_t n0, int64_t nc, float *dst)
@@ -895,93 +899,64 @@ static void packed_product(const struct gemm_ctx *d, const float *x, float *y, c
 	run_packed(&j, d->inner, slice);
 }
 
-/*
- * A transposed product (by_positions) of one image: xp, its padded input
- * (or the input), im2col^T packed into cols as sgemm.c's A, the product
- * into ct (C^T, positions by channels), then y = act(C + bias + sum).
- */
-struct pos_job {
-	const struct ox_params *p;
-	const float *xp;
-	float *cols, *ct, *y;
-	const float *bias, *sum;
-	int64_t pos, kk; /* output positions, K */
+/* A direct product of one image, split across the threads by row tiles or by column panels. */
+struct direct_job {
+	struct ox_direct d;
+	int64_t tiles, panels;
+	bool by_cols;
 };
 
+static void direct_range(void *arg, uint64_t begin, uint64_t end, unsigned slice)
+{
+	const struct direct_job *j = arg;
+
+	(void)slice;
+	if (j->by_cols)
+		ox_direct_run(&j->d, 0, j->tiles, (int64_t)begin, (int64_t)end);
+	else
+		ox_direct_run(&j->d, (int64_t)begin, (int64_t)end, 0, j->panels);
+}
+
 /*
- * Row panels [begin, end) of im2col^T (mr output positions each) in
- * sgemm.c's packed A layout: K-block by K-block, [k][mr] per panel, rows
- * past the last position zero. Those are pack_cols's panels of mr columns.
+ * y = act(conv(xp) + bias + sum) by the direct product. With threads, by
+ * column panels (channels) when there are enough and the weights outweigh
+ * the input: each thread then reads its part of them once, and all of the
+ * input; else by row tiles (positions), each thread its part of the input.
  */
-static void pack_positions(void *arg, uint64_t begin, uint64_t end, unsigned slice)
-{
-	const struct pos_job *j = arg;
-	int mr = ox_gemm_mr(j->p->isa);
-	int64_t mp = (j->pos + mr - 1) / mr * mr, n0 = (int64_t)begin * mr;
-	int64_t n1 = (int64_t)end * mr < j->pos ? (int64_t)end * mr : j->pos;
-
-	(void)slice;
-	for (int64_t k0 = 0; k0 < j->kk; k0 += OX_GEMM_KC) {
-		int64_t kc = j->kk - k0 < OX_GEMM_KC ? j->kk - k0 : OX_GEMM_KC;
-		pack_cols(&j->p->w, j->xp, mr, k0, kc, n0, n1 - n0, j->cols + k0 * mp + n0 * kc);
-	}
-}
-
-/* Channels [begin, end) of y from C^T: bias, residual sum and activation on the way. */
-OX_HOT static void unpose(void *arg, uint64_t begin, uint64_t end, unsigned slice)
-{
-	const struct pos_job *j = arg;
-	const struct ox_params *p = j->p;
-	int64_t m = p->w.m, pos = j->pos;
-
-	(void)slice;
-	for (int64_t c = (int64_t)begin; c < (int64_t)end; c++) {
-		float bv = j->bias != NULL ? j->bias[c] : 0.0f, *y = j->y + c * pos;
-		const float *s = j->sum != NULL ? j->sum + c * pos : NULL, *ct = j->ct + c;
-		for (int64_t q = 0; q < pos; q++) {
-			float v = ct[q * m] + bv;
-			if (s != NULL)
-				v += s[q];
-			if (p->act == OX_ACT_RELU)
-				v = v > 0.0f ? v : 0.0f;
-			else if (p->act == OX_ACT_CLIP)
-				v = v < p->a ? p->a : v > p->b ? p->b : v;
-			y[q] = v;
-		}
-	}
-}
-
-static void positions_product(const struct gemm_ctx *d, const float *xp, float *y, const float *sum,
-                              float *ws, const float *bias)
+static void direct_product(const struct gemm_ctx *d, const float *xp, float *y, const float *sum,
+                           const float *bias)
 {
 	const struct ox_params *p = d->r->p;
 	const struct ox_window *w = &p->w;
-	struct pos_ws s;
-	int isa = p->isa;
-	int64_t mr = ox_gemm_mr(isa), nr = ox_gemm_nr(isa);
-
-	pos_layout(w, isa, UINT64_MAX, &s);
-	struct pos_job pj = {
-	    p, xp, ws + s.cols, ws + s.ct, y, bias, sum, (int64_t)d->ov, w->c * (int64_t)kvol(w)};
-	struct packed_job j = {
-	    .g = {.isa = isa,
-	          .m = pj.pos,
-	          .k = pj.kk,
+	int64_t mr = ox_gemm_mr(p->isa), nr = ox_gemm_nr(p->isa), kk = w->c * (int64_t)kvol(w);
+	struct direct_job j = {
+	    .d = {.isa = p->isa,
+	          .m = (int64_t)d->ov,
 	          .n = w->m,
-	          .a = pj.cols,
+	          .k = kk,
+	          .x = xp,
+	          .koff = p->offs,
+	          .roff = p->offs + kk,
 	          .bp = p->pack,
-	          .c = pj.ct,
-	          .ldc = w->m,
-	          .act = OX_ACT_NONE},
-	    .nr = nr,
-	    .mp = (pj.pos + mr - 1) / mr,
+	          .y = y,
+	          .ldy = (int64_t)d->ov,
+	          .bias = bias,
+	          .sum = sum,
+	          .act = p->act,
+	          .lo = p->a,
+	          .hi = p->b},
+	    .tiles = ((int64_t)d->ov + mr - 1) / mr,
+	    .panels = (w->m + nr - 1) / nr,
 	};
-	bool split = d->inner != NULL && (uint64_t)w->m * d->ov * (uint64_t)pj.kk >= OX_SPLIT_MIN;
-	struct ox_pool *pool = split ? d->inner : NULL;
+	uint64_t threads = ox_pool_threads(d->inner);
 
-	ox_parallel_for(pool, (uint64_t)j.mp, pack_positions, &pj);
-	run_packed(&j, pool, 0);
-	ox_parallel_for(pool, (uint64_t)w->m, unpose, &pj);
+	if (threads < 2 || (uint64_t)w->m * d->ov * (uint64_t)kk < OX_SPLIT_MIN) {
+		direct_range(&j, 0, (uint64_t)j.tiles, 0);
+		return;
+	}
+	uint64_t input = (uint64_t)w->c * (needs_pad(w) ? padded_vol(w) : d->plane);
+	j.by_cols = (uint64_t)j.panels >= 2 * threads && (uint64_t)w->m * (uint64_t)kk >= input;
+	ox_parallel_for(d->inner, (uint64_t)(j.by_cols ? j.panels : j.tiles), direct_range, &j);
 }
 
 /* Images [begin, end) through im2col, BLAS and the epilogue, with workspace number slice. */
@@ -1012,8 +987,8 @@ static void images_range(void *arg, uint64_t begin, uint64_t end, unsigned slice
 				xn = ws;
 				gin = (uint64_t)j.cg * padded_vol(w);
 			}
-			if (r->p->by_pos) { /* one group, not pointwise */
-				positions_product(d, xn, yn, sn, ws, bias);
+			if (r->p->direct) { /* one group, not pointwise */
+				direct_product(d, xn, yn, sn, bias);
 				continue;
 			}
 			for (int64_t g = 0; g < w->group; g++) {

@@ -162,12 +162,13 @@ struct ox_params {
 	int64_t rows, cols; /* Gemm's C broadcast, binary ops' fast path */
 	/*
 	 * Conv through sgemm.c: the weights packed for kernel isa (owned by the
-	 * plan), or NULL. by_pos: the product goes transposed, output positions
-	 * as the rows of A and output channels as the columns of B (conv.c).
+	 * plan), or NULL. direct: by the direct product, with offs (in pack's
+	 * allocation) its koff (K values), then its roff (one per output position).
 	 */
 	float *pack;
+	int32_t *offs;
 	int isa;
-	bool by_pos;
+	bool direct;
 };
 
 /* One value's state in a plan: shape and, once bound, data. */
@@ -339,7 +340,7 @@ void ox_parallel_for(struct ox_pool *p, uint64_t n, ox_range_fn fn, void *ctx);
 enum { OX_ISA_NONE, OX_ISA_AVX2, OX_ISA_AVX512 };
 #define OX_GEMM_KC     256 /* rows of B per block */
 #define OX_GEMM_NC     384 /* columns of B per block */
-#define OX_GEMM_NR_MAX 32  /* the widest kernel's columns, and rows */
+#define OX_GEMM_NR_MAX 32  /* the widest kernel's columns */
 struct ox_gemm {
 	int isa;
 	int64_t m, k, n;
@@ -348,12 +349,9 @@ struct ox_gemm {
 	 * B: row-major b with leading dimension ldb, or, with pack set, made by
 	 * it: rows [k0, k0 + kc) and columns [n0, n0 + nc) of B into panels of
 	 * ox_gemm_nr columns, [k][nr] each, zero-padded (e.g. im2col on the fly).
-	 * With bp set, B is packed already (ox_gemm_pack_bt) and b, ldb and
-	 * pack are unused.
 	 */
 	const float *b;
 	int64_t ldb;
-	const float *bp;
 	void (*pack)(const struct ox_gemm *g, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
 	             float *dst);
 	const void *src; /* for pack */
@@ -383,11 +381,42 @@ uint64_t ox_gemm_pack_bt_floats(int isa, int64_t n, int64_t k);
 void ox_gemm_pack_bt(int isa, const float *w, int64_t n, int64_t k, float *dst);
 /*
  * Rows of C in micro-panels [p0, p1) (of ox_gemm_mr rows each), columns
- * [n0, n1), with bbuf (ox_gemm_pack_b_floats) as this thread's B buffer
- * (unused when B is packed already). n0 is a multiple of ox_gemm_nr.
+ * [n0, n1), with bbuf (ox_gemm_pack_b_floats) as this thread's B buffer.
+ * n0 is a multiple of ox_gemm_nr.
  */
 void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, int64_t n1,
                  float *bbuf);
+
+/*
+ * The direct product (sgemm.c), for convolutions without im2col: C[m, n]
+ * = A[m, k] B[k, n] with A read in place from x, A[i][kk] = x[roff[i] +
+ * koff[kk]] (for a Conv: rows are output positions, roff where each one's
+ * window starts in the padded input, koff where each input channel and
+ * kernel tap lies from there), and B packed by ox_gemm_pack_bt. C is
+ * stored transposed, C[i][j] at y[j * ldy + i] (a Conv's NCHW output),
+ * after + bias[j], + a residual sum (laid out as y) and the activation.
+ * Each micro-tile runs over all of K in registers: B's panels, K x nr
+ * floats each, should fit the L2 cache (OX_DIRECT_KMAX).
+ */
+#define OX_DIRECT_KMAX 8192
+struct ox_direct {
+	int isa;
+	int64_t m, n, k;
+	const float *x;
+	const int32_t *roff, *koff;
+	const float *bp;
+	float *y;
+	int64_t ldy;
+	const float *bias; /* n values, or NULL */
+	const float *sum;  /* or NULL */
+	enum ox_act act;
+	float lo, hi;
+};
+/*
+ * Rows of C in tiles [r0, r1) (of ox_gemm_mr rows each) and columns in
+ * panels [j0, j1) (of ox_gemm_nr columns each). k >= 1.
+ */
+void ox_direct_run(const struct ox_direct *d, int64_t r0, int64_t r1, int64_t j0, int64_t j1);
 
 /* Set the BLAS thread count (gemm.c). */
 void ox_blas_threads(unsigned threads);

@@ -14,6 +14,15 @@
  * values of A, broadcast. The last K-block adds the bias and the residual,
  * applies the activation and stores the tile, masked at the right edge.
  *
+ * The direct product (ox_direct_run) reads A in place instead: row i,
+ * column k at x[roff[i] + koff[k]], for a Conv the input under one tap of
+ * one output position's window. Its tiles are MR positions by NR channels
+ * (the channels in the vector lanes, B being the weights, packed whole at
+ * plan time); one runs over all of K in registers, broadcasting from MR
+ * pointers into the input, then is transposed in registers and stored as
+ * NR rows of MR consecutive outputs (NCHW), with the bias, residual and
+ * activation on the way. No im2col copy, no partial sums in memory.
+ *
  * Kernels: AVX-512 (12 x 32, 24 accumulators of the 32 zmm registers) and
  * AVX2 with FMA (6 x 16, 12 of the 16 ymm). The CPU picks one at plan time
  * (CUSTOS_ONNX_GEMM=blas|avx2|avx512 narrows the choice, for tests and
@@ -328,6 +337,221 @@ static T256 void kernel256(int mr, int64_t kc, const float *a, const float *b, f
 #undef CASE
 	}
 }
+
+/*
+ * The direct product's tiles (ox_direct_run): C[row + i][col + j] for i <
+ * mr and j < nv over all of K, A broadcast from xr[i] + koff[k]; then the
+ * tile is transposed in registers and each column j stored as mr
+ * consecutive values of y's row col + j, after its bias, residual and
+ * activation.
+ */
+
+/* Rows r[0..16) transposed in place: lane i of r[j] becomes lane j of r[i]. */
+static INLINE T512 void transpose16(__m512 r[16])
+{
+	__m512 t[16];
+
+#pragma GCC unroll 16
+	for (int i = 0; i < 16; i += 2) {
+		t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+		t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+	}
+	/* r[4g + c], 128-bit lane l: column 4l + c of rows 4g..4g+3 */
+#pragma GCC unroll 16
+	for (int g = 0; g < 16; g += 4) {
+		r[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+		r[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xee);
+		r[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+		r[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xee);
+	}
+#pragma GCC unroll 4
+	for (int c = 0; c < 4; c++) {
+		__m512 v0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+		__m512 v1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+		__m512 w0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+		__m512 w1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+		t[c] = _mm512_shuffle_f32x4(v0, w0, 0x88);
+		t[8 + c] = _mm512_shuffle_f32x4(v0, w0, 0xdd);
+		t[4 + c] = _mm512_shuffle_f32x4(v1, w1, 0x88);
+		t[12 + c] = _mm512_shuffle_f32x4(v1, w1, 0xdd);
+	}
+#pragma GCC unroll 16
+	for (int i = 0; i < 16; i++)
+		r[i] = t[i];
+}
+
+/* Columns [col, col + nv) of y, rows [row, row + mr): v[j] holds column col + j's values. */
+static INLINE T512 void dstore512(const struct ox_direct *d, const __m512 *v, int mr, int64_t row,
+                                  int64_t col, int nv)
+{
+	__mmask16 m = (__mmask16)((1u << mr) - 1);
+	__m512 lo = _mm512_set1_ps(d->lo), hi = _mm512_set1_ps(d->hi), zero = _mm512_setzero_ps();
+
+	for (int j = 0; j < nv; j++) {
+		int64_t at = (col + j) * d->ldy + row;
+		__m512 x = v[j];
+		if (d->bias != NULL)
+			x = _mm512_add_ps(x, _mm512_set1_ps(d->bias[col + j]));
+		if (d->sum != NULL)
+			x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, d->sum + at));
+		if (d->act == OX_ACT_RELU)
+			x = _mm512_max_ps(x, zero);
+		else if (d->act == OX_ACT_CLIP)
+			x = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
+		_mm512_mask_storeu_ps(d->y + at, m, x);
+	}
+}
+
+static INLINE T512 void dtile512(const int mr, const struct ox_direct *d, const float *const *xr,
+                                 const float *restrict b, int64_t row, int64_t col, int nv)
+{
+	__m512 c0[16], c1[16];
+	const int32_t *koff = d->koff;
+
+#pragma GCC unroll 16
+	for (int i = 0; i < 16; i++)
+		c0[i] = c1[i] = _mm512_setzero_ps();
+	for (int64_t k = 0; k < d->k; k++) {
+		int32_t o = koff[k];
+		__m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 16
+		for (int i = 0; i < MR512; i++)
+			if (i < mr) {
+				__m512 av = _mm512_set1_ps(xr[i][o]);
+				c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
+				c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
+			}
+		b += NR512;
+	}
+	transpose16(c0);
+	dstore512(d, c0, mr, row, col, nv < 16 ? nv : 16);
+	if (nv > 16) {
+		transpose16(c1);
+		dstore512(d, c1, mr, row, col + 16, nv - 16);
+	}
+}
+
+static T512 void dkernel512(int mr, const struct ox_direct *d, const float *const *xr,
+                            const float *b, int64_t row, int64_t col, int nv)
+{
+	switch (mr) {
+#define CASE(n)                                                                                    \
+	case n:                                                                                    \
+		dtile512(n, d, xr, b, row, col, nv);                                               \
+		break;
+		CASE(1)
+		CASE(2)
+		CASE(3)
+		CASE(4)
+		CASE(5)
+		CASE(6)
+		CASE(7)
+		CASE(8)
+		CASE(9)
+		CASE(10)
+		CASE(11)
+	default:
+		dtile512(MR512, d, xr, b, row, col, nv);
+#undef CASE
+	}
+}
+
+/* Rows r[0..8) transposed in place. */
+static INLINE T256 void transpose8(__m256 r[8])
+{
+	__m256 t[8];
+
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i += 2) {
+		t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+		t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+	}
+#pragma GCC unroll 8
+	for (int g = 0; g < 8; g += 4) {
+		r[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+		r[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xee);
+		r[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+		r[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xee);
+	}
+#pragma GCC unroll 4
+	for (int c = 0; c < 4; c++) {
+		t[c] = _mm256_permute2f128_ps(r[c], r[4 + c], 0x20);
+		t[4 + c] = _mm256_permute2f128_ps(r[c], r[4 + c], 0x31);
+	}
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++)
+		r[i] = t[i];
+}
+
+static INLINE T256 void dstore256(const struct ox_direct *d, const __m256 *v, int mr, int64_t row,
+                                  int64_t col, int nv)
+{
+	__m256i m =
+	    _mm256_cmpgt_epi32(_mm256_set1_epi32(mr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	__m256 lo = _mm256_set1_ps(d->lo), hi = _mm256_set1_ps(d->hi), zero = _mm256_setzero_ps();
+
+	for (int j = 0; j < nv; j++) {
+		int64_t at = (col + j) * d->ldy + row;
+		__m256 x = v[j];
+		if (d->bias != NULL)
+			x = _mm256_add_ps(x, _mm256_set1_ps(d->bias[col + j]));
+		if (d->sum != NULL)
+			x = _mm256_add_ps(x, _mm256_maskload_ps(d->sum + at, m));
+		if (d->act == OX_ACT_RELU)
+			x = _mm256_max_ps(x, zero);
+		else if (d->act == OX_ACT_CLIP)
+			x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
+		_mm256_maskstore_ps(d->y + at, m, x);
+	}
+}
+
+static INLINE T256 void dtile256(const int mr, const struct ox_direct *d, const float *const *xr,
+                                 const float *restrict b, int64_t row, int64_t col, int nv)
+{
+	__m256 c0[8], c1[8];
+	const int32_t *koff = d->koff;
+
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++)
+		c0[i] = c1[i] = _mm256_setzero_ps();
+	for (int64_t k = 0; k < d->k; k++) {
+		int32_t o = koff[k];
+		__m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 8
+		for (int i = 0; i < MR256; i++)
+			if (i < mr) {
+				__m256 av = _mm256_broadcast_ss(xr[i] + o);
+				c0[i] = _mm256_fmadd_ps(av, b0, c0[i]);
+				c1[i] = _mm256_fmadd_ps(av, b1, c1[i]);
+			}
+		b += NR256;
+	}
+	transpose8(c0);
+	dstore256(d, c0, mr, row, col, nv < 8 ? nv : 8);
+	if (nv > 8) {
+		transpose8(c1);
+		dstore256(d, c1, mr, row, col + 8, nv - 8);
+	}
+}
+
+static T256 void dkernel256(int mr, const struct ox_direct *d, const float *const *xr,
+                            const float *b, int64_t row, int64_t col, int nv)
+{
+	switch (mr) {
+#define CASE(n)                                                                                    \
+	case n:                                                                                    \
+		dtile256(n, d, xr, b, row, col, nv);                                               \
+		break;
+		CASE(1)
+		CASE(2)
+		CASE(3)
+		CASE(4)
+		CASE(5)
+	default:
+		dtile256(MR256, d, xr, b, row, col, nv);
+#undef CASE
+	}
+}
 #endif
 
 void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, int64_t n1,
@@ -343,17 +567,10 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 		for (int64_t k0 = 0; k0 < g->k; k0 += OX_GEMM_KC) {
 			int64_t kc = g->k - k0 < OX_GEMM_KC ? g->k - k0 : OX_GEMM_KC;
 			int flags = (k0 == 0 ? F_FIRST : 0) | (k0 + kc >= g->k ? F_LAST : 0);
-			/* panels of nr columns, kc values apart in bbuf, kstep in g->bp */
-			const float *panels = bbuf;
-			int64_t kstep = kc;
-			if (g->bp != NULL) {
-				panels = g->bp + nb * g->k + k0 * nr;
-				kstep = g->k;
-			} else if (g->pack != NULL) {
+			if (g->pack != NULL)
 				g->pack(g, k0, kc, nb, nc, bbuf);
-			} else {
+			else
 				pack_b(g->b + k0 * g->ldb + nb, g->ldb, kc, nc, nr, bbuf);
-			}
 			for (int64_t p = p0; p < p1; p++) {
 				int64_t row = p * mr, rows = g->m - row < mr ? g->m - row : mr;
 				const float *a = g->a + k0 * mp + row * kc;
@@ -366,14 +583,14 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 					const float *sj = sum != NULL ? sum + j : NULL;
 #ifdef OX_HAVE_X86_KERNELS
 					if (g->isa == OX_ISA_AVX512)
-						kernel512((int)rows, kc, a, panels + j * kstep,
-						          c + j, sj, g->ldc, nv, flags, g, row);
+						kernel512((int)rows, kc, a, bbuf + j * kc, c + j,
+						          sj, g->ldc, nv, flags, g, row);
 					else
-						kernel256((int)rows, kc, a, panels + j * kstep,
-						          c + j, sj, g->ldc, nv, flags, g, row);
+						kernel256((int)rows, kc, a, bbuf + j * kc, c + j,
+						          sj, g->ldc, nv, flags, g, row);
 #else
 					(void)rows, (void)a, (void)c, (void)nv, (void)flags,
-					    (void)sj, (void)panels, (void)kstep;
+					    (void)sj;
 #endif
 				}
 			}
@@ -384,4 +601,45 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 		for (int64_t r = p0 * mr; r < p1 * mr && r < g->m; r++)
 			for (int64_t j = n0; j < n1; j++)
 				g->c[r * g->ldc + j] = epi_one(g, 0.0f, r, j);
+}
+
+/* One tile: rows [row, row + MR) (fewer at the end), column panel j. */
+static void direct_tile(const struct ox_direct *d, int mr, int nr, int64_t row, int64_t j)
+{
+	const float *xr[MR512];
+	int rows = (int)(d->m - row < mr ? d->m - row : mr);
+	int nv = (int)(d->n - j * nr < nr ? d->n - j * nr : nr);
+
+	for (int i = 0; i < rows; i++)
+		xr[i] = d->x + d->roff[row + i];
+#ifdef OX_HAVE_X86_KERNELS
+	if (d->isa == OX_ISA_AVX512)
+		dkernel512(rows, d, xr, d->bp + j * nr * d->k, row, j * nr, nv);
+	else
+		dkernel256(rows, d, xr, d->bp + j * nr * d->k, row, j * nr, nv);
+#else
+	(void)nv;
+#endif
+}
+
+/*
+ * B's panels in [j0, j1) together this size or smaller stay in the L2 cache
+ * while every row tile passes them; larger, each panel is taken in turn
+ * past every row tile, and A (the input, smaller then) is read again.
+ */
+#define OX_DIRECT_B_L2 ((uint64_t)384 << 10)
+
+void ox_direct_run(const struct ox_direct *d, int64_t r0, int64_t r1, int64_t j0, int64_t j1)
+{
+	int mr = ox_gemm_mr(d->isa), nr = ox_gemm_nr(d->isa);
+
+	if ((uint64_t)(j1 - j0) * (uint64_t)nr * (uint64_t)d->k * sizeof(float) <= OX_DIRECT_B_L2) {
+		for (int64_t r = r0; r < r1; r++)
+			for (int64_t j = j0; j < j1; j++)
+				direct_tile(d, mr, nr, r * mr, j);
+		return;
+	}
+	for (int64_t j = j0; j < j1; j++)
+		for (int64_t r = r0; r < r1; r++)
+			direct_tile(d, mr, nr, r * mr, j);
 }

@@ -58,43 +58,32 @@ static float act(float v, enum ox_act a)
 	return v;
 }
 
-/*
- * One product, with a residual sum or not, against the loop: whole and
- * split in two by row panels and by columns, then with B packed beforehand
- * (from its transpose), whole and split by columns.
- */
+/* One product, with a residual sum or not, against the loop: whole and split in two by row panels
+ * and by columns. */
 static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a, bool bias,
                           bool sum)
 {
 	float *am = malloc((size_t)(m * k + 1) * sizeof(float));
 	float *b = malloc((size_t)(k * n + 1) * sizeof(float));
-	float *bt = malloc((size_t)(k * n + 1) * sizeof(float));
 	float *bv = malloc((size_t)m * sizeof(float));
 	float *s = malloc((size_t)(m * n) * sizeof(float));
 	float *c = malloc((size_t)(m * n) * sizeof(float));
 	float *pa = malloc((ox_gemm_pack_a_floats(isa, m, k) + 1) * sizeof(float));
-	float *pb = malloc((ox_gemm_pack_bt_floats(isa, n, k) + 1) * sizeof(float));
 	float *buf = malloc(ox_gemm_pack_b_floats(isa) * sizeof(float));
 	int64_t mr = ox_gemm_mr(isa), panels = (m + mr - 1) / mr;
 
 	assert_non_null(am);
 	assert_non_null(b);
-	assert_non_null(bt);
 	assert_non_null(bv);
 	assert_non_null(s);
 	assert_non_null(c);
 	assert_non_null(pa);
-	assert_non_null(pb);
 	assert_non_null(buf);
 	fill(am, (size_t)(m * k));
 	fill(b, (size_t)(k * n));
 	fill(bv, (size_t)m);
 	fill(s, (size_t)(m * n));
-	for (int64_t q = 0; q < k; q++)
-		for (int64_t j = 0; j < n; j++)
-			bt[j * k + q] = b[q * n + j];
 	ox_gemm_pack_a(isa, am, m, k, pa);
-	ox_gemm_pack_bt(isa, bt, n, k, pb);
 	struct ox_gemm g = {.isa = isa,
 	                    .m = m,
 	                    .k = k,
@@ -109,24 +98,18 @@ static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act 
 	                    .act = a,
 	                    .lo = -0.5f,
 	                    .hi = 0.5f};
-	for (int split = 0; split < 5; split++) {
+	for (int split = 0; split < 3; split++) {
 		for (int64_t i = 0; i < m * n; i++)
 			c[i] = NAN;
-		if (split >= 3) {
-			g.bp = pb;
-			/* the prepacked B is all that is read */
-			g.b = NULL;
-			g.ldb = 0;
-		}
-		if (split == 0 || split == 3) {
-			ox_gemm_run(&g, 0, panels, 0, n, split == 3 ? NULL : buf);
+		if (split == 0) {
+			ox_gemm_run(&g, 0, panels, 0, n, buf);
 		} else if (split == 1) {
 			ox_gemm_run(&g, 0, panels / 2, 0, n, buf);
 			ox_gemm_run(&g, panels / 2, panels, 0, n, buf);
 		} else {
 			int64_t half = n / 2 / ox_gemm_nr(isa) * ox_gemm_nr(isa);
-			ox_gemm_run(&g, 0, panels, 0, half, split == 4 ? NULL : buf);
-			ox_gemm_run(&g, 0, panels, half, n, split == 4 ? NULL : buf);
+			ox_gemm_run(&g, 0, panels, 0, half, buf);
+			ox_gemm_run(&g, 0, panels, half, n, buf);
 		}
 		for (int64_t i = 0; i < m; i++)
 			for (int64_t j = 0; j < n; j++) {
@@ -145,12 +128,10 @@ static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act 
 	}
 	free(am);
 	free(b);
-	free(bt);
 	free(bv);
 	free(s);
 	free(c);
 	free(pa);
-	free(pb);
 	free(buf);
 }
 
@@ -209,6 +190,124 @@ static void test_kernel_nan(void **state)
 			free(buf);
 		}
 	}
+}
+
+/*
+ * One direct product against the loop: A read through offsets (rows
+ * starting anywhere in x, rows of K at offsets that overlap, as a Conv's
+ * taps do), B packed from its transpose, C stored transposed with a
+ * column of C a row of y, ldy = m + 1 (the value past each row must stay
+ * untouched); whole, split in two by row tiles and by column panels.
+ */
+static void check_direct(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a, bool bias,
+                         bool sum)
+{
+	enum { XN = 4096 };
+	int64_t ldy = m + 1, mr = ox_gemm_mr(isa), nr = ox_gemm_nr(isa);
+	int64_t tiles = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
+	float *x = malloc(XN * sizeof(float)), *bt = malloc((size_t)(n * k) * sizeof(float));
+	float *pb = malloc(ox_gemm_pack_bt_floats(isa, n, k) * sizeof(float));
+	float *bv = malloc((size_t)n * sizeof(float));
+	float *s = malloc((size_t)(n * ldy) * sizeof(float));
+	float *y = malloc((size_t)(n * ldy) * sizeof(float));
+	int32_t *roff = malloc((size_t)m * sizeof(int32_t));
+	int32_t *koff = malloc((size_t)k * sizeof(int32_t));
+
+	assert_non_null(x);
+	assert_non_null(bt);
+	assert_non_null(pb);
+	assert_non_null(bv);
+	assert_non_null(s);
+	assert_non_null(y);
+	assert_non_null(roff);
+	assert_non_null(koff);
+	fill(x, XN);
+	fill(bt, (size_t)(n * k));
+	fill(bv, (size_t)n);
+	fill(s, (size_t)(n * ldy));
+	for (int64_t i = 0; i < m; i++)
+		roff[i] = (int32_t)((rnd() + 1.0f) * (XN / 4));
+	for (int64_t q = 0; q < k; q++)
+		koff[q] = (int32_t)((rnd() + 1.0f) * (XN / 4));
+	ox_gemm_pack_bt(isa, bt, n, k, pb);
+	struct ox_direct d = {.isa = isa,
+	                      .m = m,
+	                      .n = n,
+	                      .k = k,
+	                      .x = x,
+	                      .roff = roff,
+	                      .koff = koff,
+	                      .bp = pb,
+	                      .y = y,
+	                      .ldy = ldy,
+	                      .bias = bias ? bv : NULL,
+	                      .sum = sum ? s : NULL,
+	                      .act = a,
+	                      .lo = -0.5f,
+	                      .hi = 0.5f};
+	for (int split = 0; split < 3; split++) {
+		for (int64_t i = 0; i < n * ldy; i++)
+			y[i] = NAN;
+		if (split == 0) {
+			ox_direct_run(&d, 0, tiles, 0, panels);
+		} else if (split == 1) {
+			ox_direct_run(&d, 0, tiles / 2, 0, panels);
+			ox_direct_run(&d, tiles / 2, tiles, 0, panels);
+		} else {
+			ox_direct_run(&d, 0, tiles, 0, panels / 2);
+			ox_direct_run(&d, 0, tiles, panels / 2, panels);
+		}
+		for (int64_t j = 0; j < n; j++) {
+			assert_true(isnan(y[j * ldy + m]));
+			for (int64_t i = 0; i < m; i++) {
+				double want = bias ? bv[j] : 0.0;
+				for (int64_t q = 0; q < k; q++)
+					want += (double)x[roff[i] + koff[q]] * bt[j * k + q];
+				if (sum)
+					want += s[j * ldy + i];
+				float w = act((float)want, a), got = y[j * ldy + i];
+				if (!(fabsf(got - w) <= 1e-4f * (1.0f + fabsf(w))))
+					fail_msg("isa %d m %lld k %lld n %lld split %d: "
+					         "C[%lld][%lld] = %g, want %g",
+					         isa, (long long)m, (long long)k, (long long)n,
+					         split, (long long)i, (long long)j, got, w);
+			}
+		}
+	}
+	free(x);
+	free(bt);
+	free(pb);
+	free(bv);
+	free(s);
+	free(y);
+	free(roff);
+	free(koff);
+}
+
+static void test_direct(void **state)
+{
+	/*
+	 * Edges of a tile (12 or 6 rows, 32 or 16 columns); B's panels that
+	 * stay in L2 (rows first) and that do not (400 x 300: panels first).
+	 */
+	const int64_t ms[] = {1, 5, 6, 12, 13, 31}, ks[] = {1, 9, 300};
+	const int64_t ns[] = {1, 15, 16, 17, 33, 49, 400};
+	int tested = 0;
+
+	(void)state;
+	for (int isa = OX_ISA_AVX2; isa <= OX_ISA_AVX512; isa++) {
+		if (!isa_available(isa))
+			continue;
+		tested++;
+		for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
+			for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++)
+				for (size_t l = 0; l < sizeof(ns) / sizeof(ns[0]); l++)
+					check_direct(isa, ms[i], ks[j], ns[l],
+					             (enum ox_act)((i + j + l) % 3), (j + l) % 2,
+					             (i + l) % 2 == 1);
+	}
+	if (tested == 0)
+		skip();
 }
 
 struct conv_case {
@@ -483,15 +582,25 @@ static void test_conv_paths(void **state)
 	    {1, 3, 3, 3, 9, 8, 3, 2, 2, {2, 1, 1, 2}, "Relu", 7, 0},
 	    {1, 2, 2, 2, 9, 8, 3, 1, 2, {2, 2, 2, 2}, NULL, 7, 0},
 	    /*
-	     * Transposed products (few positions, channels as the lanes): 7x7
-	     * and 5x5 planes, one image and a batch, a stride, every residual
-	     * sum; pointwise ones stay with the usual product
+	     * Direct products (positions by channels, the input read in place):
+	     * 7x7 and 5x5 planes, one image and a batch, a stride, every
+	     * residual sum; pointwise ones stay with the usual product
 	     */
 	    {1, 64, 64, 1, 7, 7, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, SUM_BEFORE},
 	    {4, 8, 64, 1, 5, 5, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, SUM_CONST},
 	    {1, 40, 48, 1, 6, 6, 1, 1, 1, {0, 0, 0, 0}, NULL, 0, SUM_CONST},
 	    {2, 24, 48, 1, 9, 9, 3, 2, 1, {1, 1, 1, 1}, "Relu", 0, 0},
 	    {1, 32, 32, 1, 5, 5, 1, 1, 1, {0, 0, 0, 0}, NULL, 0, SUM_AFTER},
+	    /*
+	     * Direct products split by channels (weights outweigh the input)
+	     * and by positions (tiles across output rows); dilation, stride
+	     * and asymmetric pads; 1-d and 3-d
+	     */
+	    {1, 32, 128, 1, 6, 6, 3, 1, 1, {1, 1, 1, 1}, "Relu", 0, SUM_CONST},
+	    {1, 16, 32, 1, 24, 23, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, 0},
+	    {1, 8, 32, 1, 23, 21, 3, 2, 2, {2, 1, 0, 3}, NULL, 0, SUM_CONST},
+	    {2, 6, 32, 1, 1, 40, 5, 2, 1, {0, 2, 0, 1}, "Relu", -1, 0},
+	    {1, 4, 32, 1, 6, 7, 3, 1, 2, {2, 2, 2, 2}, NULL, 4, 0},
 	    /* residual sums on the usual product, batches split by image, BLAS-free depthwise */
 	    {1, 8, 8, 1, 20, 20, 3, 1, 1, {1, 1, 1, 1}, NULL, 0, SUM_BEFORE},
 	    {1, 8, 8, 1, 18, 17, 3, 1, 1, {1, 1, 1, 1}, "Clip", 0, SUM_AFTER},
@@ -852,11 +961,11 @@ static void test_gemm_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kernels),         cmocka_unit_test(test_kernel_nan),
-	    cmocka_unit_test(test_conv_paths),      cmocka_unit_test(test_maxpool_2x2),
-	    cmocka_unit_test(test_conv_huge_pads),  cmocka_unit_test(test_gemm_rows),
-	    cmocka_unit_test(test_binary_act),      cmocka_unit_test(test_fuse_back),
-	    cmocka_unit_test(test_fuse_sum_shared),
+	    cmocka_unit_test(test_kernels),     cmocka_unit_test(test_kernel_nan),
+	    cmocka_unit_test(test_direct),      cmocka_unit_test(test_conv_paths),
+	    cmocka_unit_test(test_maxpool_2x2), cmocka_unit_test(test_conv_huge_pads),
+	    cmocka_unit_test(test_gemm_rows),   cmocka_unit_test(test_binary_act),
+	    cmocka_unit_test(test_fuse_back),   cmocka_unit_test(test_fuse_sum_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
