@@ -248,7 +248,8 @@ static bool use_direct(const struct ox_window *w, int isa)
 /*
  * The direct product's offsets into the padded input (one group): for
  * each row of K (input channel, then kernel tap) where it lies from a
- * window's start, then for each output position where its window starts.
+ * window's start, then for each run of output positions along the last
+ * axis where its first window starts (the next ones are a stride apart).
  */
 static void direct_offsets(const struct ox_window *w, int32_t *offs)
 {
@@ -266,9 +267,7 @@ static void direct_offsets(const struct ox_window *w, int32_t *offs)
 					              e * w->d[2]);
 	for (int64_t o0 = 0; o0 < w->out[0]; o0++)
 		for (int64_t o1 = 0; o1 < w->out[1]; o1++)
-			for (int64_t o2 = 0; o2 < w->out[2]; o2++)
-				*offs++ = (int32_t)((o0 * w->s[0] * p[1] + o1 * w->s[1]) * p[2] +
-				                    o2 * w->s[2]);
+			*offs++ = (int32_t)((o0 * w->s[0] * p[1] + o1 * w->s[1]) * p[2]);
 }
 
 /*
@@ -296,8 +295,8 @@ static int pack_weights(struct ox_kctx *k, const struct ox_pval *wt)
 	uint64_t bufs =
 	    p->direct ? 0 : ox_gemm_pack_b_floats(isa) * k->plan->threads * sizeof(float);
 
-	if (p->direct) /* K plus the positions (< 2^31 each) */
-		bytes += ((uint64_t)kk + ovol(w)) * sizeof(int32_t);
+	if (p->direct) /* K, then one per run of outputs along the last axis: each below 2^31 */
+		bytes += ((uint64_t)kk + (uint64_t)(w->out[0] * w->out[1])) * sizeof(int32_t);
 	k->plan->const_bytes += bytes;
 	if (k->plan->const_bytes > k->m->lim.max_memory || bufs > k->m->lim.max_memory)
 		return ox_fail(k, CU_ELIMIT, "the packed weights exceed the memory limit");
@@ -937,6 +936,8 @@ static void direct_product(const struct gemm_ctx *d, const float *xp, float *y, 
 	          .x = xp,
 	          .koff = p->offs,
 	          .roff = p->offs + kk,
+	          .run = w->out[2],
+	          .step = w->s[2],
 	          .bp = p->pack,
 	          .y = y,
 	          .ldy = (int64_t)d->ov,

@@ -163,7 +163,8 @@ struct ox_params {
 	/*
 	 * Conv through sgemm.c: the weights packed for kernel isa (owned by the
 	 * plan), or NULL. direct: by the direct product, with offs (in pack's
-	 * allocation) its koff (K values), then its roff (one per output position).
+	 * allocation) its koff (K values), then its roff (one per run of output
+	 * positions along the last axis).
 	 */
 	float *pack;
 	int32_t *offs;
@@ -389,10 +390,12 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 
 /*
  * The direct product (sgemm.c), for convolutions without im2col: C[m, n]
- * = A[m, k] B[k, n] with A read in place from x, A[i][kk] = x[roff[i] +
- * koff[kk]] (for a Conv: rows are output positions, roff where each one's
- * window starts in the padded input, koff where each input channel and
- * kernel tap lies from there), and B packed by ox_gemm_pack_bt. C is
+ * = A[m, k] B[k, n] with A read in place from x, A[i][kk] = x[start(i) +
+ * koff[kk]], where row i starts at start(i) = roff[i / run] + (i % run) *
+ * step (for a Conv: rows are output positions, in runs along the output's
+ * last axis; start(i) is where a position's window starts in the padded
+ * input, koff where each input channel and kernel tap lies from there),
+ * and B packed by ox_gemm_pack_bt. C is
  * stored transposed, C[i][j] at y[j * ldy + i] (a Conv's NCHW output),
  * after + bias[j], + a residual sum (laid out as y) and the activation.
  * Each micro-tile runs over all of K in registers: B's panels, K x nr
@@ -404,6 +407,7 @@ struct ox_direct {
 	int64_t m, n, k;
 	const float *x;
 	const int32_t *roff, *koff;
+	int64_t run, step;
 	const float *bp;
 	float *y;
 	int64_t ldy;

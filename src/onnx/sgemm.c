@@ -15,8 +15,8 @@
  * applies the activation and stores the tile, masked at the right edge.
  *
  * The direct product (ox_direct_run) reads A in place instead: row i,
- * column k at x[roff[i] + koff[k]], for a Conv the input under one tap of
- * one output position's window. Its tiles are MR positions by NR channels
+ * column k at x[start(i) + koff[k]], for a Conv the input under one tap
+ * of one output position's window. Its tiles are MR positions by NR channels
  * (the channels in the vector lanes, B being the weights, packed whole at
  * plan time); one runs over all of K in registers, broadcasting from MR
  * pointers into the input, then is transposed in registers and stored as
@@ -610,8 +610,15 @@ static void direct_tile(const struct ox_direct *d, int mr, int nr, int64_t row, 
 	int rows = (int)(d->m - row < mr ? d->m - row : mr);
 	int nv = (int)(d->n - j * nr < nr ? d->n - j * nr : nr);
 
-	for (int i = 0; i < rows; i++)
-		xr[i] = d->x + d->roff[row + i];
+	int64_t r = row / d->run, c = row % d->run;
+
+	for (int i = 0; i < rows; i++) {
+		xr[i] = d->x + d->roff[r] + c * d->step;
+		if (++c == d->run) {
+			c = 0;
+			r++;
+		}
+	}
 #ifdef OX_HAVE_X86_KERNELS
 	if (d->isa == OX_ISA_AVX512)
 		dkernel512(rows, d, xr, d->bp + j * nr * d->k, row, j * nr, nv);

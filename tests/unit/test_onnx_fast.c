@@ -194,16 +194,18 @@ static void test_kernel_nan(void **state)
 
 /*
  * One direct product against the loop: A read through offsets (rows
- * starting anywhere in x, rows of K at offsets that overlap, as a Conv's
- * taps do), B packed from its transpose, C stored transposed with a
- * column of C a row of y, ldy = m + 1 (the value past each row must stay
- * untouched); whole, split in two by row tiles and by column panels.
+ * starting anywhere in x, one by one or in runs of 7 rows 3 apart; rows
+ * of K at offsets that overlap, as a Conv's taps do), B packed from its
+ * transpose, C stored transposed with a column of C a row of y, ldy = m +
+ * 1 (the value past each row must stay untouched); whole, split in two by
+ * row tiles and by column panels.
  */
 static void check_direct(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a, bool bias,
-                         bool sum)
+                         bool sum, bool runs)
 {
 	enum { XN = 4096 };
 	int64_t ldy = m + 1, mr = ox_gemm_mr(isa), nr = ox_gemm_nr(isa);
+	int64_t run = runs ? 7 : 1, step = runs ? 3 : 0;
 	int64_t tiles = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
 	float *x = malloc(XN * sizeof(float)), *bt = malloc((size_t)(n * k) * sizeof(float));
 	float *pb = malloc(ox_gemm_pack_bt_floats(isa, n, k) * sizeof(float));
@@ -225,10 +227,11 @@ static void check_direct(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a
 	fill(bt, (size_t)(n * k));
 	fill(bv, (size_t)n);
 	fill(s, (size_t)(n * ldy));
+	/* below XN: 2 * 1000 + 2 * 1000 + (7 - 1) * 3 */
 	for (int64_t i = 0; i < m; i++)
-		roff[i] = (int32_t)((rnd() + 1.0f) * (XN / 4));
+		roff[i] = (int32_t)((rnd() + 1.0f) * 1000);
 	for (int64_t q = 0; q < k; q++)
-		koff[q] = (int32_t)((rnd() + 1.0f) * (XN / 4));
+		koff[q] = (int32_t)((rnd() + 1.0f) * 1000);
 	ox_gemm_pack_bt(isa, bt, n, k, pb);
 	struct ox_direct d = {.isa = isa,
 	                      .m = m,
@@ -237,6 +240,8 @@ static void check_direct(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a
 	                      .x = x,
 	                      .roff = roff,
 	                      .koff = koff,
+	                      .run = run,
+	                      .step = step,
 	                      .bp = pb,
 	                      .y = y,
 	                      .ldy = ldy,
@@ -262,7 +267,9 @@ static void check_direct(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a
 			for (int64_t i = 0; i < m; i++) {
 				double want = bias ? bv[j] : 0.0;
 				for (int64_t q = 0; q < k; q++)
-					want += (double)x[roff[i] + koff[q]] * bt[j * k + q];
+					want +=
+					    (double)x[roff[i / run] + i % run * step + koff[q]] *
+					    bt[j * k + q];
 				if (sum)
 					want += s[j * ldy + i];
 				float w = act((float)want, a), got = y[j * ldy + i];
@@ -290,7 +297,7 @@ static void test_direct(void **state)
 	 * Edges of a tile (12 or 6 rows, 32 or 16 columns); B's panels that
 	 * stay in L2 (rows first) and that do not (400 x 300: panels first).
 	 */
-	const int64_t ms[] = {1, 5, 6, 12, 13, 31}, ks[] = {1, 9, 300};
+	const int64_t ms[] = {1, 5, 6, 12, 13, 31, 44}, ks[] = {1, 9, 300};
 	const int64_t ns[] = {1, 15, 16, 17, 33, 49, 400};
 	int tested = 0;
 
@@ -304,7 +311,7 @@ static void test_direct(void **state)
 				for (size_t l = 0; l < sizeof(ns) / sizeof(ns[0]); l++)
 					check_direct(isa, ms[i], ks[j], ns[l],
 					             (enum ox_act)((i + j + l) % 3), (j + l) % 2,
-					             (i + l) % 2 == 1);
+					             (i + l) % 2 == 1, (i + j) % 2 == 0);
 	}
 	if (tested == 0)
 		skip();
