@@ -395,11 +395,11 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
  * step (for a Conv: rows are output positions, in runs along the output's
  * last axis; start(i) is where a position's window starts in the padded
  * input, koff where each input channel and kernel tap lies from there),
- * and B packed by ox_gemm_pack_bt. C is
- * stored transposed, C[i][j] at y[j * ldy + i] (a Conv's NCHW output),
- * after + bias[j], + a residual sum (laid out as y) and the activation.
- * Each micro-tile runs over all of K in registers: B's panels, K x nr
- * floats each, should fit the L2 cache (OX_DIRECT_KMAX).
+ * and B packed by ox_gemm_pack_bt. C is stored transposed, C[i][j] at
+ * y[j * ldy + i] (a Conv's NCHW output), after + bias[j], + a residual sum
+ * (laid out as y) and the activation. Each micro-tile runs over all of K
+ * in registers: B's panels, K x nr floats each, should fit the L2 cache
+ * (OX_DIRECT_KMAX).
  */
 #define OX_DIRECT_KMAX 8192
 struct ox_direct {

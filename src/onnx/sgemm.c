@@ -624,13 +624,12 @@ void ox_gemm_run(const struct ox_gemm *g, int64_t p0, int64_t p1, int64_t n0, in
 				g->c[r * g->ldc + j] = epi_one(g, 0.0f, r, j);
 }
 
-/* One tile: rows [row, row + MR) (fewer at the end), column panel j. */
+/* One tile: rows [row, row + mr) (fewer at the end), column panel j. */
 static void direct_tile(const struct ox_direct *d, int mr, int nr, int64_t row, int64_t j)
 {
 	const float *xr[MR512];
 	int rows = (int)(d->m - row < mr ? d->m - row : mr);
 	int nv = (int)(d->n - j * nr < nr ? d->n - j * nr : nr);
-
 	int64_t r = row / d->run, c = row % d->run;
 
 	for (int i = 0; i < rows; i++) {
