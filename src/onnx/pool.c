@@ -170,6 +170,87 @@ static void pool_row(const struct ox_window *w, const float *x, int64_t o0, int6
 	}
 }
 
+/*
+ * The interior outputs [lo, hi) of one output row of a 2-d MaxPool whose
+ * window is K wide, stride S, undilated: every tap of an output in
+ * registers, from the nr window rows inside the input, in the general
+ * path's order and with its comparison (so -0 and +0 come out the same).
+ */
+#define MAX_SMALL(K, S)                                                                            \
+	for (int64_t o = lo; o < hi; o++) {                                                        \
+		const int64_t c = o * (S)-pb;                                                      \
+		float m = -FLT_MAX;                                                                \
+		for (int r = 0; r < nr; r++)                                                       \
+			for (int e = 0; e < (K); e++) {                                            \
+				float v = rows[r][c + e];                                          \
+				m = v > m ? v : m;                                                 \
+			}                                                                          \
+		dst[o] = m;                                                                        \
+	}
+
+OX_HOT static void max_small(const float *const *rows, int nr, int64_t k, int64_t s, int64_t pb,
+                             int64_t lo, int64_t hi, float *restrict dst)
+{
+	if (k == 3 && s == 2 && nr == 3) {
+		const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+		for (int64_t o = lo; o < hi; o++) {
+			const int64_t c = o * 2 - pb;
+			float m = -FLT_MAX,
+			      v[9] = {r0[c],     r0[c + 1], r0[c + 2], r1[c],    r1[c + 1],
+			              r1[c + 2], r2[c],     r2[c + 1], r2[c + 2]};
+			for (int t = 0; t < 9; t++)
+				m = v[t] > m ? v[t] : m;
+			dst[o] = m;
+		}
+	} else if (k == 3 && s == 2)
+		MAX_SMALL(3, 2)
+	else if (k == 3 && s == 1)
+		MAX_SMALL(3, 1)
+	else
+		MAX_SMALL(k, s)
+}
+#undef MAX_SMALL
+
+/* Whether a 2-d MaxPool goes by max_small: a window at most 3 wide and high, undilated. */
+static bool is_max_small(const struct ox_window *w)
+{
+	return w->in[0] == 1 && w->k[0] == 1 && w->k[1] <= 3 && w->k[2] <= 3 && w->d[1] == 1 &&
+	       w->d[2] == 1;
+}
+
+/* One output row of a MaxPool that is_max_small: the edges one by one, checking each tap. */
+static void max_small_row(const struct ox_window *w, const float *x, int64_t o1, float *dst)
+{
+	const float *rows[3];
+	int nr = 0;
+	int64_t k = w->k[2], s = w->s[2], pb = w->pb[2], in = w->in[2], ow = w->out[2];
+
+	for (int64_t b = 0; b < w->k[1]; b++) {
+		int64_t i1 = o1 * w->s[1] - w->pb[1] + b;
+		if (i1 >= 0 && i1 < w->in[1])
+			rows[nr++] = x + i1 * in;
+	}
+	/* outputs whose taps all lie inside the row: o * s - pb >= 0 and o * s - pb + k <= in */
+	int64_t lo = (pb + s - 1) / s, hi = in - k + pb >= 0 ? (in - k + pb) / s + 1 : 0;
+	hi = hi < ow ? hi : ow;
+	lo = lo < hi ? lo : hi;
+	max_small(rows, nr, k, s, pb, lo, hi, dst);
+	for (int64_t o = 0; o < ow; o++) {
+		if (o == lo)
+			o = hi;
+		if (o >= ow)
+			break;
+		float m = -FLT_MAX;
+		for (int r = 0; r < nr; r++)
+			for (int64_t e = 0; e < k; e++) {
+				int64_t c = o * s - pb + e;
+				float v = c >= 0 && c < in ? rows[r][c] : m;
+				m = v > m ? v : m;
+			}
+		dst[o] = m;
+	}
+}
+
 /* MaxPool 2x2, stride 2, no pads or dilation, one plane: the common case, without tap ranges. */
 OX_HOT static void max2x2(const struct ox_window *w, const float *restrict x, float *restrict y)
 {
@@ -217,6 +298,11 @@ static void pool_planes(void *ctx, uint64_t begin, uint64_t end, unsigned slice)
 		float *y = (float *)r->out[0]->data + c * oplane;
 		if (fast) {
 			max2x2(w, xc, y);
+			continue;
+		}
+		if (ind == NULL && pc->is_max && is_max_small(w)) {
+			for (int64_t o1 = 0; o1 < w->out[1]; o1++, y += w->out[2])
+				max_small_row(w, xc, o1, y);
 			continue;
 		}
 		if (ind == NULL) {

@@ -620,6 +620,88 @@ static void test_conv_paths(void **state)
 		check_conv(&cases[i]);
 }
 
+/*
+ * MaxPool windows of at most 3x3 (max_small: every tap of an output at
+ * once, the edges one by one) against a loop with the general path's
+ * comparison, NaN and -inf among the inputs: ResNet's 3x3 stride 2 pads
+ * 1, stride 1, a 2x3 window with asymmetric pads and strides, 1-d, an
+ * input narrower than the window (no interior), and pads of a whole
+ * window (an output row with no input row).
+ */
+static void test_maxpool_small(void **state)
+{
+	static const struct {
+		int64_t h, w, kh, kw, sh, sw, pads[4]; /* top, left, bottom, right */
+		int rank;
+	} cases[] = {
+	    {12, 13, 3, 3, 2, 2, {1, 1, 1, 1}, 4}, {7, 9, 3, 3, 1, 1, {1, 1, 1, 1}, 4},
+	    {9, 11, 2, 3, 1, 2, {0, 2, 1, 0}, 4},  {1, 17, 1, 3, 1, 2, {0, 1, 0, 1}, 3},
+	    {5, 2, 3, 3, 1, 1, {1, 1, 1, 1}, 4},   {4, 6, 3, 2, 2, 1, {3, 0, 0, 1}, 4},
+	};
+
+	(void)state;
+	for (size_t ci = 0; ci < sizeof(cases) / sizeof(cases[0]); ci++) {
+		int64_t h = cases[ci].h, wd = cases[ci].w, kh = cases[ci].kh, kw = cases[ci].kw;
+		int64_t sh = cases[ci].sh, sw = cases[ci].sw, rank = cases[ci].rank;
+		const int64_t *pd = cases[ci].pads;
+		int64_t oh = (h + pd[0] + pd[2] - kh) / sh + 1,
+		        ow = (wd + pd[1] + pd[3] - kw) / sw + 1;
+		enum { N = 2, C = 3 };
+		float *x = malloc((size_t)(N * C * h * wd) * sizeof(float));
+		struct pb *g = pb_new(), *nd = pb_new();
+		int64_t xd[4] = {N, C, h, wd}, k[2] = {kh, kw}, st[2] = {sh, sw};
+		int64_t pads2[4] = {pd[0], pd[1], pd[2], pd[3]}, pads1[2] = {pd[1], pd[3]};
+
+		assert_non_null(x);
+		fill(x, (size_t)(N * C * h * wd));
+		x[0] = NAN;
+		x[1] = -INFINITY;
+		x[wd + 1] = NAN;
+		x[N * C * h * wd - 1] = -INFINITY;
+		if (rank == 3)
+			xd[2] = wd;
+		pb_node_begin(nd, "MaxPool", "x", "y");
+		pb_attr_ints(nd, "kernel_shape", rank == 3 ? k + 1 : k, rank - 2);
+		pb_attr_ints(nd, "strides", rank == 3 ? st + 1 : st, rank - 2);
+		pb_attr_ints(nd, "pads", rank == 3 ? pads1 : pads2, 2 * (rank - 2));
+		pb_sub(g, 1, nd);
+		struct onnx_model *model = load_graph(g, "x", xd, (int)rank, "y", 13);
+		struct onnx_tensor in = {ONNX_FLOAT, (uint32_t)rank, {0}, x}, out[1];
+		memcpy(in.dims, xd, (size_t)rank * sizeof(int64_t));
+		for (unsigned t = 1; t <= 2; t++) {
+			struct onnx_session *s = run_model(model, t, &in, out);
+			assert_int_equal(onnx_tensor_count(&out[0]), N * C * oh * ow);
+			const float *y = out[0].data;
+			for (int64_t p = 0; p < N * C; p++)
+				for (int64_t i = 0; i < oh; i++)
+					for (int64_t j = 0; j < ow; j++) {
+						float want = -3.4028235e38f;
+						for (int64_t a = 0; a < kh; a++)
+							for (int64_t b = 0; b < kw; b++) {
+								int64_t r = i * sh - pd[0] + a;
+								int64_t c = j * sw - pd[1] + b;
+								if (r < 0 || r >= h || c < 0 ||
+								    c >= wd)
+									continue;
+								float v = x[(p * h + r) * wd + c];
+								want = v > want ? v : want;
+							}
+						float got = y[(p * oh + i) * ow + j];
+						if (!(got == want))
+							fail_msg(
+							    "case %zu t%u: y[%lld][%lld][%lld] = "
+							    "%g, want %g",
+							    ci, t, (long long)p, (long long)i,
+							    (long long)j, got, want);
+					}
+			onnx_session_free(s);
+		}
+		onnx_model_free(model);
+		free(nd);
+		free(x);
+	}
+}
+
 /* MaxPool 2x2 stride 2 on odd sizes, with NaN and -inf: the general path's answers. */
 static void test_maxpool_2x2(void **state)
 {
@@ -968,11 +1050,12 @@ static void test_gemm_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kernels),     cmocka_unit_test(test_kernel_nan),
-	    cmocka_unit_test(test_direct),      cmocka_unit_test(test_conv_paths),
-	    cmocka_unit_test(test_maxpool_2x2), cmocka_unit_test(test_conv_huge_pads),
-	    cmocka_unit_test(test_gemm_rows),   cmocka_unit_test(test_binary_act),
-	    cmocka_unit_test(test_fuse_back),   cmocka_unit_test(test_fuse_sum_shared),
+	    cmocka_unit_test(test_kernels),         cmocka_unit_test(test_kernel_nan),
+	    cmocka_unit_test(test_direct),          cmocka_unit_test(test_maxpool_small),
+	    cmocka_unit_test(test_conv_paths),      cmocka_unit_test(test_maxpool_2x2),
+	    cmocka_unit_test(test_conv_huge_pads),  cmocka_unit_test(test_gemm_rows),
+	    cmocka_unit_test(test_binary_act),      cmocka_unit_test(test_fuse_back),
+	    cmocka_unit_test(test_fuse_sum_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
