@@ -58,8 +58,10 @@ static float act(float v, enum ox_act a)
 	return v;
 }
 
-/* One product, with a residual sum or not, against the loop: whole and split in two by row panels
- * and by columns. */
+/*
+ * One product, with a residual sum or not, against the loop: whole and
+ * split in two by row panels and by columns.
+ */
 static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a, bool bias,
                           bool sum)
 {
@@ -133,29 +135,6 @@ static void check_product(int isa, int64_t m, int64_t k, int64_t n, enum ox_act 
 	free(c);
 	free(pa);
 	free(buf);
-}
-
-static void test_kernels(void **state)
-{
-	/* edges of a tile (12 or 6 rows, 32 or 16 columns), a K-block (256) and NC (384) */
-	const int64_t ms[] = {1, 5, 6, 12, 13, 31}, ks[] = {0, 1, 9, 256, 300};
-	const int64_t ns[] = {1, 15, 16, 17, 33, 49, 400};
-	int tested = 0;
-
-	(void)state;
-	for (int isa = OX_ISA_AVX2; isa <= OX_ISA_AVX512; isa++) {
-		if (!isa_available(isa))
-			continue;
-		tested++;
-		for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
-			for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++)
-				for (size_t l = 0; l < sizeof(ns) / sizeof(ns[0]); l++)
-					check_product(isa, ms[i], ks[j], ns[l],
-					              (enum ox_act)((i + j + l) % 3), (i + l) % 2,
-					              (i + j) % 2 == 1);
-	}
-	if (tested == 0)
-		skip();
 }
 
 /* NaN through the fused activations: Relu gives 0, Clip keeps it (as the scalar epilogue). */
@@ -291,13 +270,16 @@ static void check_direct(int isa, int64_t m, int64_t k, int64_t n, enum ox_act a
 	free(koff);
 }
 
-static void test_direct(void **state)
+/*
+ * Both products, for each kernel this CPU has, over the edges of a tile
+ * (12 or 6 rows, 32 or 16 columns), a K-block (256) and NC (384); the
+ * direct one's B panels that stay in L2 (rows first) and that do not (400
+ * x 300: panels first), and rows in runs over several tiles (44). The
+ * direct product takes K >= 1.
+ */
+static void test_kernels(void **state)
 {
-	/*
-	 * Edges of a tile (12 or 6 rows, 32 or 16 columns); B's panels that
-	 * stay in L2 (rows first) and that do not (400 x 300: panels first).
-	 */
-	const int64_t ms[] = {1, 5, 6, 12, 13, 31, 44}, ks[] = {1, 9, 300};
+	const int64_t ms[] = {1, 5, 6, 12, 13, 31, 44}, ks[] = {0, 1, 9, 256, 300};
 	const int64_t ns[] = {1, 15, 16, 17, 33, 49, 400};
 	int tested = 0;
 
@@ -308,10 +290,15 @@ static void test_direct(void **state)
 		tested++;
 		for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
 			for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++)
-				for (size_t l = 0; l < sizeof(ns) / sizeof(ns[0]); l++)
-					check_direct(isa, ms[i], ks[j], ns[l],
-					             (enum ox_act)((i + j + l) % 3), (j + l) % 2,
-					             (i + l) % 2 == 1, (i + j) % 2 == 0);
+				for (size_t l = 0; l < sizeof(ns) / sizeof(ns[0]); l++) {
+					enum ox_act a = (enum ox_act)((i + j + l) % 3);
+					check_product(isa, ms[i], ks[j], ns[l], a, (i + l) % 2,
+					              (i + j) % 2 == 1);
+					if (ks[j] > 0)
+						check_direct(isa, ms[i], ks[j], ns[l], a,
+						             (j + l) % 2, (i + l) % 2 == 1,
+						             (i + j) % 2 == 0);
+				}
 	}
 	if (tested == 0)
 		skip();
@@ -1050,12 +1037,11 @@ static void test_gemm_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kernels),         cmocka_unit_test(test_kernel_nan),
-	    cmocka_unit_test(test_direct),          cmocka_unit_test(test_maxpool_small),
-	    cmocka_unit_test(test_conv_paths),      cmocka_unit_test(test_maxpool_2x2),
-	    cmocka_unit_test(test_conv_huge_pads),  cmocka_unit_test(test_gemm_rows),
-	    cmocka_unit_test(test_binary_act),      cmocka_unit_test(test_fuse_back),
-	    cmocka_unit_test(test_fuse_sum_shared),
+	    cmocka_unit_test(test_kernels),       cmocka_unit_test(test_kernel_nan),
+	    cmocka_unit_test(test_maxpool_small), cmocka_unit_test(test_conv_paths),
+	    cmocka_unit_test(test_maxpool_2x2),   cmocka_unit_test(test_conv_huge_pads),
+	    cmocka_unit_test(test_gemm_rows),     cmocka_unit_test(test_binary_act),
+	    cmocka_unit_test(test_fuse_back),     cmocka_unit_test(test_fuse_sum_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
