@@ -167,6 +167,28 @@ static float epi_one(const struct ox_gemm *g, float v, int64_t row, int64_t col)
 #define T256   __attribute__((target("avx2,fma")))
 #define INLINE inline __attribute__((always_inline))
 
+/*
+ * The fused activation of v. max(v, 0) gives 0 for NaN, as v > 0 ? v : 0
+ * does; max(lo, v) and min(hi, v) keep a NaN v, as the scalar form does.
+ */
+static INLINE T512 __m512 act512(enum ox_act act, __m512 v, float lo, float hi)
+{
+	if (act == OX_ACT_RELU)
+		return _mm512_max_ps(v, _mm512_setzero_ps());
+	if (act == OX_ACT_CLIP)
+		return _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), v));
+	return v;
+}
+
+static INLINE T256 __m256 act256(enum ox_act act, __m256 v, float lo, float hi)
+{
+	if (act == OX_ACT_RELU)
+		return _mm256_max_ps(v, _mm256_setzero_ps());
+	if (act == OX_ACT_CLIP)
+		return _mm256_min_ps(_mm256_set1_ps(hi), _mm256_max_ps(_mm256_set1_ps(lo), v));
+	return v;
+}
+
 /* One MR512 x NR512 tile of C, rows [0, mr) and columns [0, nv) stored. */
 static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict a,
                                 const float *restrict b, float *restrict c, const float *sum,
@@ -194,7 +216,6 @@ static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict 
 	__mmask16 k1 = nv <= 16   ? (__mmask16)0
 	               : nv >= 32 ? (__mmask16)0xffff
 	                          : (__mmask16)((1u << (nv - 16)) - 1);
-	__m512 lo = _mm512_set1_ps(g->lo), hi = _mm512_set1_ps(g->hi), zero = _mm512_setzero_ps();
 #pragma GCC unroll 16
 	for (int i = 0; i < MR512; i++) {
 		if (i >= mr)
@@ -216,16 +237,8 @@ static INLINE T512 void tile512(const int mr, int64_t kc, const float *restrict 
 				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(k0, si));
 				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(k1, si + 16));
 			}
-			if (g->act == OX_ACT_RELU) {
-				/* max(v, 0) gives 0 for NaN, as v > 0 ? v : 0 does */
-				v0 = _mm512_max_ps(v0, zero);
-				v1 = _mm512_max_ps(v1, zero);
-			} else if (g->act == OX_ACT_CLIP) {
-				/* max(lo, v) and min(hi, v) keep a NaN v, as the scalar form does
-				 */
-				v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
-				v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
-			}
+			v0 = act512(g->act, v0, g->lo, g->hi);
+			v1 = act512(g->act, v1, g->lo, g->hi);
 		}
 		_mm512_mask_storeu_ps(ci, k0, v0);
 		_mm512_mask_storeu_ps(ci + 16, k1, v1);
@@ -283,7 +296,6 @@ static INLINE T256 void tile256(const int mr, int64_t kc, const float *restrict 
 	const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 	__m256i k0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), idx);
 	__m256i k1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv - 8), idx);
-	__m256 lo = _mm256_set1_ps(g->lo), hi = _mm256_set1_ps(g->hi), zero = _mm256_setzero_ps();
 #pragma GCC unroll 8
 	for (int i = 0; i < MR256; i++) {
 		if (i >= mr)
@@ -305,13 +317,8 @@ static INLINE T256 void tile256(const int mr, int64_t kc, const float *restrict 
 				v0 = _mm256_add_ps(v0, _mm256_maskload_ps(si, k0));
 				v1 = _mm256_add_ps(v1, _mm256_maskload_ps(si + 8, k1));
 			}
-			if (g->act == OX_ACT_RELU) {
-				v0 = _mm256_max_ps(v0, zero);
-				v1 = _mm256_max_ps(v1, zero);
-			} else if (g->act == OX_ACT_CLIP) {
-				v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
-				v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
-			}
+			v0 = act256(g->act, v0, g->lo, g->hi);
+			v1 = act256(g->act, v1, g->lo, g->hi);
 		}
 		_mm256_maskstore_ps(ci, k0, v0);
 		_mm256_maskstore_ps(ci + 8, k1, v1);
@@ -389,7 +396,6 @@ static INLINE T512 void dstore512(const struct ox_direct *d, const __m512 *v, in
                                   int64_t col, int nv)
 {
 	__mmask16 m = (__mmask16)((1u << mr) - 1);
-	__m512 lo = _mm512_set1_ps(d->lo), hi = _mm512_set1_ps(d->hi), zero = _mm512_setzero_ps();
 
 	for (int j = 0; j < nv; j++) {
 		int64_t at = (col + j) * d->ldy + row;
@@ -398,11 +404,7 @@ static INLINE T512 void dstore512(const struct ox_direct *d, const __m512 *v, in
 			x = _mm512_add_ps(x, _mm512_set1_ps(d->bias[col + j]));
 		if (d->sum != NULL)
 			x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, d->sum + at));
-		if (d->act == OX_ACT_RELU)
-			x = _mm512_max_ps(x, zero);
-		else if (d->act == OX_ACT_CLIP)
-			x = _mm512_min_ps(hi, _mm512_max_ps(lo, x));
-		_mm512_mask_storeu_ps(d->y + at, m, x);
+		_mm512_mask_storeu_ps(d->y + at, m, act512(d->act, x, d->lo, d->hi));
 	}
 }
 
@@ -501,7 +503,6 @@ static INLINE T256 void dstore256(const struct ox_direct *d, const __m256 *v, in
 {
 	__m256i m =
 	    _mm256_cmpgt_epi32(_mm256_set1_epi32(mr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-	__m256 lo = _mm256_set1_ps(d->lo), hi = _mm256_set1_ps(d->hi), zero = _mm256_setzero_ps();
 
 	for (int j = 0; j < nv; j++) {
 		int64_t at = (col + j) * d->ldy + row;
@@ -510,11 +511,7 @@ static INLINE T256 void dstore256(const struct ox_direct *d, const __m256 *v, in
 			x = _mm256_add_ps(x, _mm256_set1_ps(d->bias[col + j]));
 		if (d->sum != NULL)
 			x = _mm256_add_ps(x, _mm256_maskload_ps(d->sum + at, m));
-		if (d->act == OX_ACT_RELU)
-			x = _mm256_max_ps(x, zero);
-		else if (d->act == OX_ACT_CLIP)
-			x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
-		_mm256_maskstore_ps(d->y + at, m, x);
+		_mm256_maskstore_ps(d->y + at, m, act256(d->act, x, d->lo, d->hi));
 	}
 }
 
